@@ -1,0 +1,58 @@
+"""Argument checks shared by the engine: concise ``ValueError``s that name the argument."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def points(value: object, name: str, *, check_finite: bool = True) -> Tensor:
+    """Return ``value`` as a float32 tensor of shape (N, 2) (with finite entries), or raise."""
+    try:
+        tensor = torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"{name} must be an array of 2D points, got {type(value).__name__}") from error
+    if tensor.ndim != 2 or tensor.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (N, 2), got {tuple(tensor.shape)}")
+    if tensor.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one point")
+    if check_finite and not bool(torch.isfinite(tensor).all()):
+        raise ValueError(f"{name} must be finite (it contains NaN or inf)")
+    return tensor
+
+
+def positive_int(value: object, name: str) -> int:
+    """Return ``value`` as a positive ``int``, or raise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def positive_float(value: object, name: str) -> float:
+    """Return ``value`` as a finite float > 0, or raise."""
+    number = _finite_float(value, name)
+    if number <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return number
+
+
+def non_negative_float(value: object, name: str) -> float:
+    """Return ``value`` as a finite float >= 0, or raise."""
+    number = _finite_float(value, name)
+    if number < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return number
+
+
+def _finite_float(value: object, name: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be a number, got {value!r}") from error
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return number

@@ -1,0 +1,186 @@
+"""Gaussian mixtures in the plane, with exact densities and scores at every diffusion time.
+
+p(x) = Σ_k w_k N(x; μ_k, Σ_k).  Under the OU process dx = −x dt + √2 dW a mixture stays a mixture
+(MATH.md §3):  p_t = Σ_k w_k N(e^{−t} μ_k, e^{−2t} Σ_k + (1 − e^{−2t}) I).
+Everything is computed in log space (softmax responsibilities), so far-away points and thousands of
+components stay finite.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from core import _checks
+
+LOG_TWO_PI = math.log(2.0 * math.pi)
+_CHUNK_ENTRIES = 1 << 22  # rows × components handled at once by the general (per-component) path
+
+
+class GaussianMixture:
+    """p(x) = Σ_k w_k N(x; μ_k, Σ_k) with w (K,), μ (K, 2), Σ (K, 2, 2)."""
+
+    def __init__(self, weights: Tensor, means: Tensor, covs: Tensor) -> None:
+        self.weights = _checked_weights(weights)  # (K,)
+        self.means = _checked_means(means, len(self.weights))  # (K, 2)
+        self.covs = _checked_covs(covs, len(self.weights))  # (K, 2, 2)
+        self._prepare()
+
+    @classmethod
+    def _trusted(cls, weights: Tensor, means: Tensor, covs: Tensor) -> GaussianMixture:
+        mixture = cls.__new__(cls)
+        mixture.weights, mixture.means, mixture.covs = weights, means, covs
+        mixture._prepare()
+        return mixture
+
+    def _prepare(self) -> None:
+        self.log_weights = torch.log(self.weights)  # (K,)
+        self.precisions, log_dets = _inverse_and_log_det(self.covs)  # (K, 2, 2), (K,)
+        self.log_norms = self.log_weights - 0.5 * log_dets - LOG_TWO_PI  # (K,)
+        self.shared_cov = bool((self.covs == self.covs[:1]).all())
+
+    @property
+    def num_components(self) -> int:
+        """K, the number of components."""
+        return len(self.weights)
+
+    def log_prob(self, x: Tensor) -> Tensor:
+        """log p(x) = logsumexp_k [log w_k + log N(x; μ_k, Σ_k)];  x (N, 2) -> (N,)."""
+        x = _checks.points(x, "x")
+        return torch.cat([self._log_components(rows).logsumexp(-1) for rows in self._chunks(x)])
+
+    def score(self, x: Tensor) -> Tensor:
+        """s(x) = ∇ log p(x) = −Σ_k r_k(x) Σ_k⁻¹ (x − μ_k);  x (N, 2) -> (N, 2)."""
+        x = _checks.points(x, "x")
+        if self.shared_cov:
+            return _shared_cov_score(x, self.log_weights, self.means, self.precisions[0])
+        return torch.cat([self._general_score(rows) for rows in self._chunks(x)])
+
+    def marginal_score(self, x: Tensor, t: float) -> Tensor:
+        """∇ log p_t(x) for the OU marginal p_t of this mixture;  x (N, 2), t >= 0 -> (N, 2).
+
+        Equal to ``self.diffused(t).score(x)`` and usable directly as ``score_fn(x, t)``. This is the
+        simulations' hot path: x's shape is checked, its finiteness is left to the caller.
+        """
+        t = _checks.non_negative_float(t, "t")
+        if self.shared_cov:
+            decay = math.exp(-t)
+            cov_t = decay**2 * self.covs[0] + (1.0 - decay**2) * torch.eye(2)  # (2, 2)
+            precision_t, _ = _inverse_and_log_det(cov_t[None])
+            x = _checks.points(x, "x", check_finite=False)
+            return _shared_cov_score(x, self.log_weights, decay * self.means, precision_t[0])
+        return self.diffused(t).score(x)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """n draws: k ~ Categorical(w), x = μ_k + L_k ξ with L_k L_kᵀ = Σ_k;  -> (n, 2)."""
+        n = _checks.positive_int(n, "n")
+        picks = torch.multinomial(self.weights, n, replacement=True, generator=generator)  # (n,)
+        noise = torch.randn(n, 2, generator=generator)  # (n, 2)
+        cholesky = torch.linalg.cholesky(self.covs)  # (K, 2, 2)
+        return self.means[picks] + torch.einsum("nij,nj->ni", cholesky[picks], noise)
+
+    def diffused(self, t: float) -> GaussianMixture:
+        """The exact OU marginal p_t: μ_k -> e^{−t} μ_k, Σ_k -> e^{−2t} Σ_k + (1 − e^{−2t}) I."""
+        t = _checks.non_negative_float(t, "t")
+        decay = math.exp(-t)
+        covs = decay**2 * self.covs + (1.0 - decay**2) * torch.eye(2)
+        return GaussianMixture._trusted(self.weights, decay * self.means, covs)
+
+    def mean(self) -> Tensor:
+        """E[x] = Σ_k w_k μ_k;  -> (2,)."""
+        return self.weights @ self.means
+
+    def cov(self) -> Tensor:
+        """Cov[x] = Σ_k w_k (Σ_k + μ_k μ_kᵀ) − E[x] E[x]ᵀ;  -> (2, 2)."""
+        second_moment = torch.einsum("k,kij->ij", self.weights, self.covs)
+        second_moment = second_moment + torch.einsum("k,ki,kj->ij", self.weights, *2 * [self.means])
+        mean = self.mean()
+        return second_moment - torch.outer(mean, mean)
+
+    def _chunks(self, x: Tensor) -> tuple[Tensor, ...]:
+        rows = max(1, _CHUNK_ENTRIES // self.num_components)
+        return torch.split(x, rows)
+
+    def _log_components(self, x: Tensor) -> Tensor:
+        """log w_k + log N(x; μ_k, Σ_k);  x (N, 2) -> (N, K)."""
+        offsets = x[:, None, :] - self.means  # (N, K, 2)
+        return self.log_norms - 0.5 * _quadratic_form(offsets, self.precisions)
+
+    def _general_score(self, x: Tensor) -> Tensor:
+        offsets = x[:, None, :] - self.means  # (N, K, 2)
+        log_joint = self.log_norms - 0.5 * _quadratic_form(offsets, self.precisions)  # (N, K)
+        responsibilities = torch.softmax(log_joint, dim=-1)  # (N, K)
+        pulls = torch.einsum("kij,nkj->nki", self.precisions, offsets)  # (N, K, 2)
+        return -torch.einsum("nk,nki->ni", responsibilities, pulls)
+
+
+def _shared_cov_score(x: Tensor, log_weights: Tensor, means: Tensor, precision: Tensor) -> Tensor:
+    """Score when every Σ_k = Σ:  s(x) = P (Σ_k r_k(x) μ_k − x),  P = Σ⁻¹.
+
+    The term xᵀ P x is the same for every component and cancels in the softmax, so
+    r_k(x) = softmax_k(log w_k + μ_kᵀ P x − ½ μ_kᵀ P μ_k): one (K, 2) × (2, N) product.
+    Particles sit on the last axis, (K, N), where CPU softmax and reductions are fastest.
+    """
+    pulled_means = means @ precision  # (K, 2)
+    biases = log_weights - 0.5 * (pulled_means * means).sum(-1)  # (K,)
+    responsibilities = torch.softmax(torch.addmm(biases[:, None], pulled_means, x.T), dim=0)  # (K, N)
+    return (means.T @ responsibilities - x.T).T @ precision  # (N, 2)
+
+
+def _quadratic_form(offsets: Tensor, precisions: Tensor) -> Tensor:
+    """dᵀ P_k d for offsets (N, K, 2) and precisions (K, 2, 2) -> (N, K)."""
+    dx, dy = offsets[..., 0], offsets[..., 1]
+    return precisions[:, 0, 0] * dx * dx + 2 * precisions[:, 0, 1] * dx * dy + precisions[:, 1, 1] * dy * dy
+
+
+def _inverse_and_log_det(covs: Tensor) -> tuple[Tensor, Tensor]:
+    """Closed-form 2×2 inverse and log-determinant;  (K, 2, 2) -> (K, 2, 2), (K,)."""
+    a, b, c = covs[:, 0, 0], covs[:, 0, 1], covs[:, 1, 1]
+    det = a * c - b * b  # (K,)
+    inverse = torch.stack([torch.stack([c, -b], -1), torch.stack([-b, a], -1)], -2) / det[:, None, None]
+    return inverse, torch.log(det)
+
+
+def _checked_weights(weights: object) -> Tensor:
+    weights = _as_tensor(weights, "weights")
+    if weights.ndim != 1 or len(weights) == 0:
+        raise ValueError(f"weights must have shape (K,) with K >= 1, got {tuple(weights.shape)}")
+    if not bool(torch.isfinite(weights).all()) or bool((weights < 0).any()):
+        raise ValueError("weights must be finite and non-negative")
+    total = float(weights.double().sum())
+    if abs(total - 1.0) > 1e-4:
+        raise ValueError(f"weights must sum to 1, they sum to {total:.6g}")
+    return weights / weights.sum()
+
+
+def _checked_means(means: object, count: int) -> Tensor:
+    means = _as_tensor(means, "means")
+    if means.shape != (count, 2):
+        raise ValueError(f"means must have shape ({count}, 2) to match weights, got {tuple(means.shape)}")
+    if not bool(torch.isfinite(means).all()):
+        raise ValueError("means must be finite")
+    return means
+
+
+def _checked_covs(covs: object, count: int) -> Tensor:
+    covs = _as_tensor(covs, "covs")
+    if covs.shape != (count, 2, 2):
+        raise ValueError(f"covs must have shape ({count}, 2, 2) to match weights, got {tuple(covs.shape)}")
+    if not bool(torch.isfinite(covs).all()):
+        raise ValueError("covs must be finite")
+    scale = covs.abs().amax(dim=(1, 2))  # (K,)
+    if bool(((covs[:, 0, 1] - covs[:, 1, 0]).abs() > 1e-6 * scale).any()):
+        raise ValueError("covs must be symmetric")
+    det = covs[:, 0, 0] * covs[:, 1, 1] - covs[:, 0, 1] ** 2
+    if bool((covs[:, 0, 0] <= 0).any()) or bool((det <= 1e-12 * scale**2).any()):
+        raise ValueError("covs must be positive definite")
+    return 0.5 * (covs + covs.transpose(1, 2))
+
+
+def _as_tensor(value: object, name: str) -> Tensor:
+    try:
+        return torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f"{name} must be numeric, got {type(value).__name__}") from error

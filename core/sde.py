@@ -1,0 +1,195 @@
+"""Particle dynamics: Langevin (ULA), the forward OU process, the backward process, and the split step.
+
+Symbols follow MATH.md: h is the step size, ξ ~ N(0, I) fresh at every step, s the score,
+t the forward diffusion time, λ >= 0 the noise level of the backward process (λ = 1 reverse SDE,
+λ = 0 probability-flow ODE). A run whose particles leave the disc of radius ``MAX_RADIUS`` or become
+non-finite stops at once and reports where (``Trajectory.divergence``); it never returns NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from core import _checks
+
+MAX_RADIUS = 100.0  # data are scaled to unit spread: a particle this far out has blown up
+
+ScoreFn = Callable[[Tensor], Tensor]  # s(x): (N, 2) -> (N, 2)
+TimeScoreFn = Callable[[Tensor, float], Tensor]  # s_t(x): (N, 2), t -> (N, 2)
+Step = Callable[[Tensor, float, torch.Generator | None], Tensor]  # (x, time at step start, gen) -> x'
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a run blew up: the first step whose particles were non-finite or beyond MAX_RADIUS."""
+
+    step: int
+    time: float
+
+    @property
+    def message(self) -> str:
+        """A sentence a student can act on."""
+        return (
+            f"The particles blew up at step {self.step} (time {self.time:.3g}): the step size is too "
+            "large for this distribution. Try a smaller step size (or more steps)."
+        )
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Frames of a particle cloud: ``times`` (S+1,) and ``xs`` (S+1, N, 2) float32.
+
+    ``times`` holds the forward diffusion time t of each frame (decreasing for backward runs; the
+    Langevin time τ for ``langevin``). After a divergence only the finite frames before it are kept.
+    """
+
+    times: Tensor
+    xs: Tensor
+    divergence: Divergence | None = None
+
+    @property
+    def final(self) -> Tensor:
+        """The last finite frame, (N, 2)."""
+        return self.xs[-1]
+
+    @property
+    def diverged(self) -> bool:
+        """Whether the run stopped early because the particles blew up."""
+        return self.divergence is not None
+
+
+def langevin(
+    score_fn: ScoreFn,
+    x0: Tensor,
+    *,
+    step_size: float,
+    num_steps: int,
+    generator: torch.Generator | None = None,
+) -> Trajectory:
+    """Unadjusted Langevin algorithm (MATH §1):  x <- x + h s(x) + √(2h) ξ.  x0 (N, 2)."""
+    h = _checks.positive_float(step_size, "step_size")
+    num_steps = _checks.positive_int(num_steps, "num_steps")
+    x0 = _checks.points(x0, "x0")
+    noise_scale = math.sqrt(2.0 * h)
+
+    def step(x: Tensor, _: float, gen: torch.Generator | None) -> Tensor:
+        return x + h * score_fn(x) + noise_scale * torch.randn(x.shape, generator=gen)
+
+    return _run(step, x0, _grid(0.0, h * num_steps, num_steps), generator)
+
+
+def forward(
+    x0: Tensor,
+    *,
+    t_end: float,
+    num_steps: int,
+    exact: bool = False,
+    generator: torch.Generator | None = None,
+) -> Trajectory:
+    """Forward OU process dx = −x dt + √2 dW from t = 0 to t_end (MATH §2);  x0 (N, 2).
+
+    Euler–Maruyama:  x <- (1 − h) x + √(2h) ξ.   Exact:  x <- e^{−h} x + √(1 − e^{−2h}) ξ.
+    """
+    t_end = _checks.positive_float(t_end, "t_end")
+    num_steps = _checks.positive_int(num_steps, "num_steps")
+    x0 = _checks.points(x0, "x0")
+    h = t_end / num_steps
+    keep, noise_scale = (math.exp(-h), math.sqrt(-math.expm1(-2 * h))) if exact else (1 - h, math.sqrt(2 * h))
+
+    def step(x: Tensor, _: float, gen: torch.Generator | None) -> Tensor:
+        return keep * x + noise_scale * torch.randn(x.shape, generator=gen)
+
+    return _run(step, x0, _grid(0.0, t_end, num_steps), generator)
+
+
+def backward(
+    score_fn: TimeScoreFn,
+    x_start: Tensor,
+    *,
+    t_end: float,
+    num_steps: int,
+    lam: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> Trajectory:
+    """Backward process from forward time T = t_end down to 0 (MATH §5);  x_start (N, 2).
+
+    x <- x + h (x + (1+λ) s_t(x)) + √(2λh) ξ, with t = T − t' the forward time at the step's start.
+    """
+    t_end = _checks.positive_float(t_end, "t_end")
+    num_steps = _checks.positive_int(num_steps, "num_steps")
+    lam = _checks.non_negative_float(lam, "lam")
+    x_start = _checks.points(x_start, "x_start")
+    h = t_end / num_steps
+    noise_scale = math.sqrt(2.0 * lam * h)
+
+    def step(x: Tensor, t: float, gen: torch.Generator | None) -> Tensor:
+        moved = score_fn(x, t).mul((1.0 + lam) * h).add_(x, alpha=1.0 + h)  # x + h (x + (1+λ) s)
+        return moved.add_(torch.randn(x.shape, generator=gen), alpha=noise_scale) if lam > 0 else moved
+
+    return _run(step, x_start, _grid(t_end, 0.0, num_steps), generator)
+
+
+def split_drifts(
+    score_fn: TimeScoreFn, x: Tensor, t: float, lam: float = 1.0
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The three drifts of MATH §4 at time t;  x (N, 2) -> three (N, 2).
+
+    forward −x,  backward x + (1+λ) s_t(x),  Langevin (their sum) (1+λ) s_t(x).
+    """
+    x = _checks.points(x, "x")
+    t = _checks.non_negative_float(t, "t")
+    lam = _checks.non_negative_float(lam, "lam")
+    langevin_drift = (1.0 + lam) * score_fn(x, t)
+    return -x, x + langevin_drift, langevin_drift
+
+
+def split_step(
+    score_fn: TimeScoreFn,
+    x: Tensor,
+    t: float,
+    step_size: float,
+    lam: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor]:
+    """One Langevin step for p_t split in two halves (MATH §4);  x (N, 2) -> two (N, 2).
+
+    forward half   y = x − h x + √(2h) ξ₁              takes p_t to p_{t+h};
+    backward half  z = y + h (y + (1+λ) s_{t+h}(y)) + √(2λh) ξ₂   brings p_{t+h} back to p_t.
+    """
+    x = _checks.points(x, "x")
+    t = _checks.non_negative_float(t, "t")
+    h = _checks.positive_float(step_size, "step_size")
+    lam = _checks.non_negative_float(lam, "lam")
+    after_forward = x - h * x + math.sqrt(2.0 * h) * torch.randn(x.shape, generator=generator)
+    backward_drift = after_forward + (1.0 + lam) * score_fn(after_forward, t + h)
+    after_backward = after_forward + h * backward_drift
+    if lam > 0:
+        after_backward = after_backward + math.sqrt(2.0 * lam * h) * torch.randn(
+            x.shape, generator=generator
+        )
+    return after_forward, after_backward
+
+
+def _grid(start: float, end: float, num_steps: int) -> list[float]:
+    """num_steps + 1 equally spaced times from start to end, both exact."""
+    return [start + (end - start) * k / num_steps for k in range(num_steps + 1)]
+
+
+def _run(step: Step, x0: Tensor, times: list[float], generator: torch.Generator | None) -> Trajectory:
+    """Apply ``step`` len(times) − 1 times, recording every frame; stop at the first blow-up."""
+    xs = torch.empty((len(times), *x0.shape), dtype=torch.float32)  # (S+1, N, 2)
+    xs[0] = x0
+    x = x0
+    with torch.no_grad():
+        for k in range(len(times) - 1):
+            x = step(x, times[k], generator)
+            if not bool(x.abs().amax() <= MAX_RADIUS):  # False for NaN too
+                kept = torch.tensor(times[: k + 1], dtype=torch.float64)
+                return Trajectory(kept, xs[: k + 1].clone(), Divergence(k + 1, times[k + 1]))
+            xs[k + 1] = x
+    return Trajectory(torch.tensor(times, dtype=torch.float64), xs)
