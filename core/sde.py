@@ -45,7 +45,9 @@ class Trajectory:
     """Frames of a particle cloud: ``times`` (S+1,) and ``xs`` (S+1, N, 2) float32.
 
     ``times`` holds the forward diffusion time t of each frame (decreasing for backward runs; the
-    Langevin time τ for ``langevin``). After a divergence only the finite frames before it are kept.
+    Langevin time τ for ``langevin``). With ``num_frames`` a run keeps about that many + 1 evenly spaced
+    frames (first and last included) instead of all S + 1. After a divergence only the finite frames
+    before it are kept.
     """
 
     times: Tensor
@@ -70,6 +72,7 @@ def langevin(
     step_size: float,
     num_steps: int,
     generator: torch.Generator | None = None,
+    num_frames: int | None = None,
 ) -> Trajectory:
     """Unadjusted Langevin algorithm (MATH §1):  x <- x + h s(x) + √(2h) ξ.  x0 (N, 2)."""
     h = _checks.positive_float(step_size, "step_size")
@@ -80,7 +83,7 @@ def langevin(
     def step(x: Tensor, _: float, gen: torch.Generator | None) -> Tensor:
         return x + h * score_fn(x) + noise_scale * torch.randn(x.shape, generator=gen)
 
-    return _run(step, x0, _grid(0.0, h * num_steps, num_steps), generator)
+    return _run(step, x0, _grid(0.0, h * num_steps, num_steps), generator, num_frames)
 
 
 def forward(
@@ -90,6 +93,7 @@ def forward(
     num_steps: int,
     exact: bool = False,
     generator: torch.Generator | None = None,
+    num_frames: int | None = None,
 ) -> Trajectory:
     """Forward OU process dx = −x dt + √2 dW from t = 0 to t_end (MATH §2);  x0 (N, 2).
 
@@ -104,7 +108,7 @@ def forward(
     def step(x: Tensor, _: float, gen: torch.Generator | None) -> Tensor:
         return keep * x + noise_scale * torch.randn(x.shape, generator=gen)
 
-    return _run(step, x0, _grid(0.0, t_end, num_steps), generator)
+    return _run(step, x0, _grid(0.0, t_end, num_steps), generator, num_frames)
 
 
 def backward(
@@ -115,6 +119,7 @@ def backward(
     num_steps: int,
     lam: float = 1.0,
     generator: torch.Generator | None = None,
+    num_frames: int | None = None,
 ) -> Trajectory:
     """Backward process from forward time T = t_end down to 0 (MATH §5);  x_start (N, 2).
 
@@ -131,7 +136,7 @@ def backward(
         moved = score_fn(x, t).mul((1.0 + lam) * h).add_(x, alpha=1.0 + h)  # x + h (x + (1+λ) s)
         return moved.add_(torch.randn(x.shape, generator=gen), alpha=noise_scale) if lam > 0 else moved
 
-    return _run(step, x_start, _grid(t_end, 0.0, num_steps), generator)
+    return _run(step, x_start, _grid(t_end, 0.0, num_steps), generator, num_frames)
 
 
 def split_drifts(
@@ -169,9 +174,7 @@ def split_step(
     backward_drift = after_forward + (1.0 + lam) * score_fn(after_forward, t + h)
     after_backward = after_forward + h * backward_drift
     if lam > 0:
-        after_backward = after_backward + math.sqrt(2.0 * lam * h) * torch.randn(
-            x.shape, generator=generator
-        )
+        after_backward = after_backward + math.sqrt(2.0 * lam * h) * torch.randn(x.shape, generator=generator)
     return after_forward, after_backward
 
 
@@ -180,16 +183,33 @@ def _grid(start: float, end: float, num_steps: int) -> list[float]:
     return [start + (end - start) * k / num_steps for k in range(num_steps + 1)]
 
 
-def _run(step: Step, x0: Tensor, times: list[float], generator: torch.Generator | None) -> Trajectory:
-    """Apply ``step`` len(times) − 1 times, recording every frame; stop at the first blow-up."""
-    xs = torch.empty((len(times), *x0.shape), dtype=torch.float32)  # (S+1, N, 2)
+def _run(
+    step: Step,
+    x0: Tensor,
+    times: list[float],
+    generator: torch.Generator | None,
+    num_frames: int | None,
+) -> Trajectory:
+    """Apply ``step`` len(times) − 1 times and record frames; stop at the first blow-up."""
+    recorded = _recorded_steps(len(times) - 1, num_frames)  # step indices kept as frames
+    xs = torch.empty((len(recorded), *x0.shape), dtype=torch.float32)  # (F, N, 2)
     xs[0] = x0
-    x = x0
+    x, frame = x0, 1
     with torch.no_grad():
         for k in range(len(times) - 1):
             x = step(x, times[k], generator)
             if not bool(x.abs().amax() <= MAX_RADIUS):  # False for NaN too
-                kept = torch.tensor(times[: k + 1], dtype=torch.float64)
-                return Trajectory(kept, xs[: k + 1].clone(), Divergence(k + 1, times[k + 1]))
-            xs[k + 1] = x
-    return Trajectory(torch.tensor(times, dtype=torch.float64), xs)
+                kept = torch.tensor([times[i] for i in recorded[:frame]], dtype=torch.float64)
+                return Trajectory(kept, xs[:frame].clone(), Divergence(k + 1, times[k + 1]))
+            if frame < len(recorded) and recorded[frame] == k + 1:
+                xs[frame] = x
+                frame += 1
+    return Trajectory(torch.tensor([times[i] for i in recorded], dtype=torch.float64), xs)
+
+
+def _recorded_steps(num_steps: int, num_frames: int | None) -> list[int]:
+    """Steps 0..S when num_frames is None, else about num_frames + 1 evenly spaced ones (0 and S kept)."""
+    if num_frames is None or num_frames >= num_steps:
+        return list(range(num_steps + 1))
+    num_frames = _checks.positive_int(num_frames, "num_frames")
+    return sorted({round(k * num_steps / num_frames) for k in range(num_frames + 1)})
