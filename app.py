@@ -1,0 +1,25 @@
+"""Langevin Lab: an interactive classroom visualizer of diffusion models. Run with `make run`."""
+
+import streamlit as st
+import torch
+
+LESSONS = [
+    ("lessons/langevin.py", "1 · Langevin dynamics", ":material/all_inclusive:", "langevin"),
+    ("lessons/forward.py", "2 · Forward diffusion", ":material/trending_flat:", "forward"),
+    ("lessons/splitting.py", "3 · Splitting a step", ":material/call_split:", "splitting"),
+    ("lessons/backward.py", "4 · Backward diffusion", ":material/undo:", "backward"),
+    ("lessons/duality.py", "5 · Duality", ":material/compare_arrows:", "duality"),
+]
+
+
+def main() -> None:
+    """Page setup and navigation: a Home page, then the lessons in order."""
+    torch.set_num_threads(1)  # one core per session: many students share the server
+    st.set_page_config(page_title="Langevin Lab", page_icon=":material/grain:", layout="wide")
+    home = st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)
+    lessons = [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in LESSONS]
+    st.navigation({"Langevin Lab": [home], "Lessons": lessons}).run()
+
+
+if __name__ == "__main__":
+    main()

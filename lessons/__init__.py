@@ -1,0 +1,1 @@
+"""Langevin Lab's pages and the shared pieces under them (figures, settings, simulations, controls)."""

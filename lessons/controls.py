@@ -1,0 +1,255 @@
+"""Shared Streamlit pieces for the lessons: the controls, their URL state, and cached engine calls.
+
+The look of every control is fixed here, so a setting has the same name, range and widget on every
+page. A page's settings live in its URL (query parameters): opening a shared link restores them, and
+a value that is not allowed falls back to the default with a visible note.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from lessons import figures, simulate
+from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
+
+LOG = logging.getLogger("langevin_lab")
+HALF_STEPS = {"forward": "Forward half", "backward": "Backward half", "both": "Both halves"}
+DRIFT_LABELS = {
+    "forward": "forward drift −x",
+    "backward": "backward drift x + (1+λ)s_t",
+    "langevin": "Langevin drift (1+λ)s_t (their sum)",
+}
+CACHE_ENTRIES = 24
+Result = TypeVar("Result")
+
+
+def controls(page: str, names: tuple[str, ...], defaults: Settings) -> Settings:
+    """Draw the controls ``names`` (seeded from the URL on the page's first run) and return them."""
+    if st.session_state.get("_url_page") != page:
+        settings, notes = parse_query(st.query_params.to_dict(), defaults)
+        for name in names:
+            st.session_state[name] = getattr(settings, name)
+        st.session_state["_url_page"], st.session_state["_url_notes"] = page, notes
+    for note in st.session_state["_url_notes"]:
+        st.info(note, icon=":material/link_off:")
+    for name in names:
+        _widget(name)
+    settings = Settings(**{**vars(defaults), **{name: st.session_state[name] for name in names}})
+    st.query_params.from_dict(to_query(settings, names))
+    return settings
+
+
+def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result | None:
+    """Run a cached simulation; show a plain-words message instead of any error."""
+    try:
+        return compute(settings)
+    except ValueError as error:
+        st.warning(str(error), icon=":material/tune:")
+    except Exception:
+        LOG.exception("simulation failed for %s", settings)
+        st.error(
+            "Something went wrong with this simulation. Try other settings; the details are in the server log."
+        )
+    return None
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating the particles…")
+def langevin(settings: Settings) -> simulate.Run:
+    """Cached ``simulate.langevin_run``."""
+    return simulate.langevin_run(settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating the particles…")
+def forward(settings: Settings) -> simulate.Run:
+    """Cached ``simulate.forward_run``."""
+    return simulate.forward_run(settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating the particles…")
+def backward(settings: Settings) -> simulate.Run:
+    """Cached ``simulate.backward_run``."""
+    return simulate.backward_run(settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating the particles…")
+def split(settings: Settings) -> simulate.SplitRun:
+    """Cached ``simulate.split_run``."""
+    return simulate.split_run(settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating both processes…")
+def duality(settings: Settings) -> simulate.DualityRun:
+    """Cached ``simulate.duality_run``."""
+    return simulate.duality_run(settings)
+
+
+@st.cache_resource(max_entries=1)
+def triangle_figure() -> go.Figure:
+    """The home page's forward + backward = identity picture (the same for everyone)."""
+    return figures.split_triangle(*simulate.triangle_clouds(), extent=simulate.EXTENT, grid=simulate.GRID)
+
+
+def cloud_figure(
+    run: simulate.Run,
+    settings: Settings,
+    *,
+    title: str,
+    colour: str,
+    backward_time: bool = False,
+    symbol: str = "t",
+) -> go.Figure:
+    """The animated cloud of one run, labelled by t (and t′ = T − t for backward runs)."""
+    panel = figures.Panel(
+        title=title,
+        xs=run.xs,
+        colour=colour,
+        density=run.density if settings.show_density else None,
+        arrows=run.arrows,
+        arrow_origins=simulate.arrow_origins() if run.arrows is not None else None,
+        traced=simulate.TRACED if settings.show_paths else 0,
+    )
+    return figures.cloud_animation(
+        [panel],
+        time_labels(run.times, settings.t_end if backward_time else None, symbol),
+        extent=simulate.EXTENT,
+        grid=simulate.GRID,
+    )
+
+
+def time_labels(times: np.ndarray, t_end: float | None = None, symbol: str = "t") -> list[str]:
+    """Slider labels "t = 1.20", or "t = 1.20 · t′ = 2.80" on backward runs (t′ = T − t)."""
+    if t_end is None:
+        return [f"{symbol} = {t:.2f}" for t in times]
+    return [f"t = {t:.2f} · t′ = {t_end - t:.2f}" for t in times]
+
+
+def readouts(run: simulate.Run, *, time_title: str, colour: str) -> None:
+    """The distance of every frame to the exact marginal, and the run's numeric readouts."""
+    if run.divergence:
+        st.error(run.divergence, icon=":material/warning:")
+    chart = figures.line_chart(
+        run.times,
+        {"cloud vs exact p_t": (run.distances, colour)},
+        x_title=time_title,
+        y_title="sliced Wasserstein",
+        reference=("two exact samples", run.noise_floor),
+    )
+    st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})
+    st.caption(
+        "Distance of the cloud to fresh exact samples at each frame; the dashed line is the distance "
+        "between two independent exact samples, what 'no difference' looks like."
+    )
+    for label, value in run.readouts:
+        st.markdown(f"**{label}:** `{value}`")
+
+
+def _widget(name: str) -> None:
+    option = OPTIONS[name]
+    label, show = option.label, (lambda value: format_value(name, value))
+    if option.widget == "selectbox":
+        st.selectbox(label, option.values, format_func=show, key=name)
+    elif option.widget == "segmented":
+        st.segmented_control(label, option.values, format_func=show, key=name, required=True)
+    elif option.widget == "toggle":
+        st.toggle(label, key=name)
+    elif option.widget == "seed":
+        st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=name)
+    else:
+        st.select_slider(label, option.values, format_func=show, key=name)
+
+
+def stepped_cloud(run: simulate.SplitRun, settings: Settings) -> np.ndarray:
+    """The splitting lesson's cloud after the halves the student applied with the buttons; (N, 2)."""
+    state = st.session_state.get("split_state")
+    if state is None or state["settings"] != settings:
+        state = {"settings": settings, "cloud": run.cloud, "applied": []}
+    buttons = st.columns(4)
+    for column, (which, label) in zip(buttons, HALF_STEPS.items(), strict=False):
+        if column.button(label, key=f"half_{which}", width="stretch"):
+            seed = settings.seed * 1000 + len(state["applied"]) + 1
+            state = {**state, "cloud": simulate.half_step(settings, state["cloud"], which, seed)}
+            state["applied"] = [*state["applied"], which]
+    if buttons[3].button("Reset", key="half_reset", width="stretch"):
+        state = {"settings": settings, "cloud": run.cloud, "applied": []}
+    st.session_state["split_state"] = state
+    applied = ", ".join(state["applied"]) or "none yet"
+    st.caption(f"Halves applied to this cloud: {applied}. Arrows: the three drifts at time t (scaled).")
+    return state["cloud"]
+
+
+def drift_figure(run: simulate.SplitRun, settings: Settings, cloud: np.ndarray) -> go.Figure:
+    """The cloud with forward, backward and Langevin drift arrows on a few of its particles."""
+    vectors = simulate.drifts_for(settings, cloud)
+    drifts = {DRIFT_LABELS[name]: (vectors[name], figures.COLOURS[name]) for name in DRIFT_LABELS}
+    return figures.drift_arrows(
+        cloud, drifts, extent=simulate.EXTENT, grid=simulate.GRID, density=run.density
+    )
+
+
+def split_animation(run: simulate.SplitRun, settings: Settings) -> go.Figure:
+    """Three panels under repeated forward halves, backward halves, and both."""
+    colours = [figures.COLOURS["forward"], figures.COLOURS["backward"], figures.COLOURS["langevin"]]
+    panels = [
+        figures.Panel(title=name, xs=xs, colour=colour, density=run.density)
+        for (name, xs), colour in zip(run.panels.items(), colours, strict=True)
+    ]
+    labels = [
+        f"{k} steps of h = {settings.step_size:g} at t = {settings.time:g}" for k in range(len(panels[0].xs))
+    ]
+    return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=420)
+
+
+def split_readouts(run: simulate.SplitRun, settings: Settings) -> None:
+    """Distance of each repeated-halves cloud to p_t after every step."""
+    colours = [figures.COLOURS["forward"], figures.COLOURS["backward"], figures.COLOURS["langevin"]]
+    steps = np.arange(len(next(iter(run.distances.values()))))
+    series = {
+        name: (values, colour) for (name, values), colour in zip(run.distances.items(), colours, strict=True)
+    }
+    chart = figures.line_chart(
+        steps,
+        series,
+        x_title="split steps taken",
+        y_title="sliced Wasserstein to p_t",
+        reference=("two exact samples", run.noise_floor),
+    )
+    st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})
+
+
+def duality_figure(run: simulate.DualityRun, settings: Settings) -> go.Figure:
+    """Forward cloud at t beside backward cloud at t′ = T − t, one frame per t."""
+    density = run.density if settings.show_density else None
+    traced = simulate.TRACED if settings.show_paths else 0
+    panels = [
+        figures.Panel(
+            "forward, from the data", run.forward, figures.COLOURS["forward"], density, traced=traced
+        ),
+        figures.Panel(
+            "backward, from N(0, I)", run.backward, figures.COLOURS["backward"], density, traced=traced
+        ),
+    ]
+    return figures.cloud_animation(
+        panels, time_labels(run.times, settings.t_end), extent=simulate.EXTENT, grid=simulate.GRID, height=480
+    )
+
+
+def duality_readouts(run: simulate.DualityRun) -> None:
+    """Distances between the two clouds, and of the backward cloud to the exact p_t, over t."""
+    colours = [figures.COLOURS["langevin"], figures.COLOURS["backward"]]
+    series = {
+        name: (values, colour) for (name, values), colour in zip(run.distances.items(), colours, strict=True)
+    }
+    chart = figures.line_chart(
+        run.times,
+        series,
+        x_title="forward time t",
+        y_title="sliced Wasserstein",
+        reference=("two exact samples", run.noise_floor),
+    )
+    st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})

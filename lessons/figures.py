@@ -1,0 +1,371 @@
+"""Plotly figure builders for the lessons: numpy arrays in, ``go.Figure`` out, no Streamlit.
+
+Colours are Okabe–Ito (colour-blind safe) mid-tones that read on both the light and the dark theme;
+backgrounds, fonts and grids are left to Streamlit's theme. Every particle plot has fixed axis
+ranges and an equal aspect ratio over all its frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+COLOURS = {
+    "forward": "#0072B2",  # blue
+    "backward": "#D55E00",  # vermillion
+    "langevin": "#009E73",  # bluish green
+    "data": "#CC79A7",  # reddish purple
+    "traced": "#E69F00",  # orange
+    "reference": "#888888",  # grey: exact values, noise floors
+}
+DENSITY_SCALE = [[0.0, "rgba(136,136,136,0)"], [1.0, "rgba(136,136,136,0.75)"]]
+FRAME_MS = 70  # playback speed: about 14 frames per second
+HEAD = 0.3  # arrowhead length as a fraction of the arrow
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One animated particle cloud: ``xs`` (F, N, 2) float32 drawn in ``colour``.
+
+    ``density`` is the exact p_t on the grid, uint8 (F, G, G) per frame or (G, G) when it does not
+    change; ``arrows`` (F, M, 2) are display-scaled vectors at ``arrow_origins`` (M, 2); the first
+    ``traced`` particles have their paths drawn.
+    """
+
+    title: str
+    xs: np.ndarray
+    colour: str
+    density: np.ndarray | None = None
+    arrows: np.ndarray | None = None
+    arrow_origins: np.ndarray | None = None
+    traced: int = 0
+
+
+def cloud_animation(
+    panels: Sequence[Panel],
+    frame_labels: Sequence[str],
+    *,
+    extent: float,
+    grid: np.ndarray,
+    height: int = 560,
+    marker_size: float = 4.0,
+) -> go.Figure:
+    """Side-by-side animated clouds sharing one play button and one time slider.
+
+    ``frame_labels`` (F,) label the slider; ``grid`` (G,) is the density grid on both axes; axes
+    span [−extent, extent] with equal aspect in every panel.
+    """
+    figure = make_subplots(
+        rows=1, cols=len(panels), subplot_titles=[p.title for p in panels], horizontal_spacing=0.03
+    )
+    layers = [_panel_layers(panel, grid, marker_size) for panel in panels]
+    for column, panel_layers in enumerate(layers, start=1):
+        for layer in panel_layers:
+            figure.add_trace(layer.build(0), row=1, col=column)
+    animated = [i for i, layer in enumerate(layer for group in layers for layer in group) if layer.animated]
+    flat = [layer for group in layers for layer in group]
+    figure.frames = [
+        go.Frame(name=str(k), data=[flat[i].build(k) for i in animated], traces=animated)
+        for k in range(len(frame_labels))
+    ]
+    _square_axes(figure, len(panels), extent)
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        showlegend=False,
+        updatemenus=[_play_pause()],
+        sliders=[_time_slider(frame_labels)],
+    )
+    return figure
+
+
+def line_chart(
+    x: np.ndarray,
+    series: dict[str, tuple[np.ndarray, str]],
+    *,
+    x_title: str,
+    y_title: str,
+    reference: tuple[str, float] | None = None,
+    height: int = 260,
+) -> go.Figure:
+    """Lines ``series[name] = (y (F,), colour)`` against ``x`` (F,), with an optional dashed level."""
+    figure = go.Figure()
+    for name, (values, colour) in series.items():
+        figure.add_trace(go.Scatter(x=x, y=values, name=name, mode="lines", line={"color": colour}))
+    if reference is not None:
+        label, level = reference
+        figure.add_hline(y=level, line={"dash": "dash", "color": COLOURS["reference"]}, annotation_text=label)
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        yaxis_rangemode="tozero",
+        legend={"orientation": "h", "y": 1.15},
+    )
+    return figure
+
+
+def drift_arrows(
+    x: np.ndarray,
+    drifts: dict[str, tuple[np.ndarray, str]],
+    *,
+    extent: float,
+    grid: np.ndarray,
+    density: np.ndarray,
+    height: int = 560,
+) -> go.Figure:
+    """A cloud x (N, 2) over its density (G, G), with arrows ``drifts[name] = (v (M, 2), colour)``
+    drawn from the first M particles (vectors already scaled for display)."""
+    figure = go.Figure(_density_trace(density, grid))
+    figure.add_trace(_cloud_trace(x, COLOURS["reference"], 4.0, "particles"))
+    for name, (vectors, colour) in drifts.items():
+        figure.add_trace(_arrow_trace(x[: len(vectors)], vectors, colour, name))
+    _square_axes(figure, 1, extent)
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.06},
+    )
+    return figure
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """A trace of a panel: ``build(k)`` makes it for frame k; a static layer is drawn once."""
+
+    build: Callable[[int], go.Scatter | go.Scattergl | go.Heatmap]
+    animated: bool
+
+
+def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_Layer]:
+    layers = []
+    if panel.density is not None:
+        density = panel.density
+        animated = density.ndim == 3
+        layers.append(_Layer(lambda k: _density_trace(density[k] if animated else density, grid), animated))
+    if panel.arrows is not None:
+        arrows, origins = panel.arrows, panel.arrow_origins
+        layers.append(_Layer(lambda k: _arrow_trace(origins, arrows[k], COLOURS["reference"], "field"), True))
+    xs = panel.xs
+    layers.append(_Layer(lambda k: _cloud_trace(xs[k], panel.colour, marker_size, panel.title), True))
+    if panel.traced:
+        layers.append(_Layer(lambda k: _paths_trace(xs[: k + 1, : panel.traced]), True))
+    return layers
+
+
+def _density_trace(density: np.ndarray, grid: np.ndarray) -> go.Heatmap:
+    return go.Heatmap(
+        x=grid,
+        y=grid,
+        z=density,
+        zmin=0,
+        zmax=255,
+        colorscale=DENSITY_SCALE,
+        showscale=False,
+        hoverinfo="skip",
+        zsmooth="best",
+    )
+
+
+def _cloud_trace(points: np.ndarray, colour: str, size: float, name: str) -> go.Scattergl:
+    return go.Scattergl(
+        x=points[:, 0],
+        y=points[:, 1],
+        mode="markers",
+        name=name,
+        marker={"size": size, "color": colour, "opacity": 0.7},
+        hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
+    )
+
+
+def _paths_trace(paths: np.ndarray) -> go.Scatter:
+    """Paths of a few particles, (k+1, M, 2) -> one trace, NaN-separated, with a dot at the head."""
+    steps, count = paths.shape[:2]
+    gaps = np.full((1, count, 2), np.nan, dtype=paths.dtype)
+    joined = np.concatenate([paths, gaps]).transpose(1, 0, 2).reshape(-1, 2)  # (M (k+2), 2)
+    sizes = np.zeros((count, steps + 1), dtype=np.float32)
+    sizes[:, steps - 1] = 9.0
+    return go.Scatter(
+        x=joined[:, 0],
+        y=joined[:, 1],
+        mode="lines+markers",
+        name="traced particles",
+        line={"color": COLOURS["traced"], "width": 2},
+        marker={"size": sizes.reshape(-1), "color": COLOURS["traced"]},
+        hoverinfo="skip",
+    )
+
+
+def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: str) -> go.Scatter:
+    """Arrows from origins (M, 2) along vectors (M, 2): shaft and two head strokes, NaN-separated."""
+    tips = origins + vectors
+    back = -HEAD * vectors
+    side = HEAD * 0.5 * np.stack([-vectors[:, 1], vectors[:, 0]], -1)
+    gap = np.full_like(origins, np.nan)
+    points = np.stack([origins, tips, gap, tips + back + side, tips, tips + back - side, gap], 1)
+    points = points.reshape(-1, 2).astype(np.float32)  # (7 M, 2)
+    return go.Scatter(
+        x=points[:, 0],
+        y=points[:, 1],
+        mode="lines",
+        name=name,
+        line={"color": colour, "width": 1.5},
+        hoverinfo="skip",
+    )
+
+
+def _square_axes(figure: go.Figure, count: int, extent: float) -> None:
+    """Fixed ranges [−extent, extent] and equal aspect on every panel's axes."""
+    for index in range(1, count + 1):
+        suffix = "" if index == 1 else str(index)
+        figure.update_layout(
+            {
+                f"xaxis{suffix}": {"range": [-extent, extent], "constrain": "domain", "zeroline": False},
+                f"yaxis{suffix}": {
+                    "range": [-extent, extent],
+                    "scaleanchor": f"x{suffix}",
+                    "scaleratio": 1,
+                    "constrain": "domain",
+                    "zeroline": False,
+                },
+            }
+        )
+
+
+def _play_pause() -> dict:
+    play = {
+        "frame": {"duration": FRAME_MS, "redraw": True},
+        "fromcurrent": True,
+        "transition": {"duration": 0},
+    }
+    pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "x": 0.0,
+        "y": -0.02,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"t": 30, "r": 10},
+        "showactive": False,
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
+        ],
+    }
+
+
+def _time_slider(labels: Sequence[str]) -> dict:
+    jump = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+    return {
+        "active": 0,
+        "x": 0.17,
+        "len": 0.83,
+        "y": -0.02,
+        "yanchor": "top",
+        "pad": {"t": 30},
+        "currentvalue": {"visible": True, "xanchor": "left"},
+        "steps": [
+            {"label": label, "method": "animate", "args": [[str(k)], jump]} for k, label in enumerate(labels)
+        ],
+    }
+
+
+def split_triangle(
+    cloud: np.ndarray,
+    after_forward: np.ndarray,
+    after_backward: np.ndarray,
+    density_t: np.ndarray,
+    density_th: np.ndarray,
+    *,
+    extent: float,
+    grid: np.ndarray,
+) -> go.Figure:
+    """Three clouds (N, 2) at the corners of a triangle: p_t, then p_{t+h} after the forward step, then
+    p_t again after the backward step; arrows name the steps and the identity they add up to."""
+    corners = [  # (x domain, y domain, cloud, density, colour, title)
+        ((0.0, 0.3), (0.0, 0.48), cloud, density_t, COLOURS["data"], "a cloud from p_t"),
+        (
+            (0.35, 0.65),
+            (0.52, 1.0),
+            after_forward,
+            density_th,
+            COLOURS["forward"],
+            "after a forward step: p_{t+h}",
+        ),
+        (
+            (0.7, 1.0),
+            (0.0, 0.48),
+            after_backward,
+            density_t,
+            COLOURS["backward"],
+            "after a backward step: p_t again",
+        ),
+    ]
+    figure = go.Figure()
+    for index, (x_domain, y_domain, points, density, colour, title) in enumerate(corners, start=1):
+        axes = {"xaxis": f"x{index}", "yaxis": f"y{index}"}
+        figure.add_trace(_density_trace(density, grid).update(**axes))
+        figure.add_trace(_cloud_trace(points, colour, 3.0, title).update(**axes))
+        suffix = str(index)
+        figure.update_layout(
+            {
+                f"xaxis{suffix}": {"domain": x_domain, "range": [-extent, extent], "visible": False},
+                f"yaxis{suffix}": {
+                    "domain": y_domain,
+                    "range": [-extent, extent],
+                    "visible": False,
+                    "scaleanchor": f"x{suffix}",
+                    "constrain": "domain",
+                },
+            }
+        )
+        figure.add_annotation(
+            text=title,
+            x=sum(x_domain) / 2,
+            y=y_domain[1],
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            yanchor="bottom",
+            font={"size": 14},
+        )
+    arrows = [  # (tail, head, colour, label)
+        ((0.27, 0.4), (0.4, 0.68), COLOURS["forward"], "forward step: −x dt + √2 dW"),
+        ((0.6, 0.68), (0.73, 0.4), COLOURS["backward"], "backward step: (x + 2s) dt + √2 dW"),
+        ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: one Langevin step, p_t unchanged"),
+    ]
+    overlay = {"domain": [0, 1], "range": [0, 1], "visible": False}  # the whole canvas, for the arrows
+    figure.update_layout(xaxis4=overlay, yaxis4={**overlay, "overlaying": "y"})
+    for (x0, y0), (x1, y1), colour, label in arrows:
+        figure.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x0,
+            ay=y0,
+            xref="x4",
+            yref="y4",
+            axref="x4",
+            ayref="y4",
+            showarrow=True,
+            arrowhead=3,
+            arrowwidth=3,
+            arrowcolor=colour,
+            text="",
+        )
+        figure.add_annotation(
+            x=(x0 + x1) / 2,
+            y=(y0 + y1) / 2 + 0.06,
+            xref="paper",
+            yref="paper",
+            text=label,
+            showarrow=False,
+            font={"size": 14, "color": colour},
+        )
+    figure.update_layout(height=620, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return figure

@@ -1,0 +1,142 @@
+"""The lesson settings: one frozen config, its allowed values, and its URL form (no Streamlit here).
+
+Every control is a choice among fixed options (or a seed, or a toggle), so a URL can only ever
+name a valid setup: ``parse_query`` turns anything else into the default plus a plain-words note.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+DATASET_LABELS = {
+    "eight_gaussians": "Eight Gaussians (ring)",
+    "two_moons": "Two moons",
+    "spiral": "Spiral",
+    "checkerboard": "Checkerboard",
+    "rings": "Concentric rings",
+    "smiley": "Smiley",
+    "two_modes": "Two tilted modes",
+    "gaussian": "Standard Gaussian N(0, I)",
+    "single_point": "A single point",
+}
+FIELD_LABELS = {
+    "none": "none",
+    "score": "score s_t",
+    "forward": "forward drift −x",
+    "backward": "backward drift x + (1+λ)s_t",
+    "langevin": "Langevin drift (1+λ)s_t",
+}
+START_LABELS = {"target": "the target itself", "box": "a uniform box", "point": "a single point"}
+METHOD_LABELS = {"exact": "exact OU transition", "euler": "Euler–Maruyama"}
+SEED_MAX = 9999
+
+
+@dataclass(frozen=True)
+class Option:
+    """A control: its label, its allowed values (empty for the free seed) and how to show them."""
+
+    label: str
+    values: tuple = ()
+    widget: str = "select_slider"  # select_slider | selectbox | segmented | toggle | seed
+
+
+OPTIONS: dict[str, Option] = {
+    "dataset": Option("Dataset", tuple(DATASET_LABELS), "selectbox"),
+    "particles": Option("Particles", (100, 200, 500, 1000, 2000, 5000, 10000)),
+    "step_size": Option("Step size h", (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)),
+    "num_steps": Option("Steps", (10, 20, 50, 100, 200, 500, 1000)),
+    "t_end": Option("Total time T", (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)),
+    "time": Option("Time t", tuple(round(0.05 * k, 2) for k in range(61))),
+    "lam": Option("λ (0 = ODE, 1 = reverse SDE)", (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)),
+    "start": Option("Start from", tuple(START_LABELS), "segmented"),
+    "method": Option("Forward step", tuple(METHOD_LABELS), "segmented"),
+    "field": Option("Arrows", tuple(FIELD_LABELS), "selectbox"),
+    "seed": Option("Random seed", widget="seed"),
+    "show_density": Option("Exact density p_t", (True, False), "toggle"),
+    "show_paths": Option("Trace a few particles", (True, False), "toggle"),
+}
+LABELS = {
+    "dataset": DATASET_LABELS,
+    "field": FIELD_LABELS,
+    "start": START_LABELS,
+    "method": METHOD_LABELS,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a lesson's simulation depends on; each page uses a subset of the fields."""
+
+    dataset: str = "eight_gaussians"
+    particles: int = 1000
+    step_size: float = 0.02
+    num_steps: int = 200
+    t_end: float = 4.0
+    time: float = 0.5
+    lam: float = 1.0
+    start: str = "box"
+    method: str = "exact"
+    field: str = "none"
+    seed: int = 0
+    show_density: bool = True
+    show_paths: bool = True
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def parse_query(params: Mapping[str, str], defaults: Settings) -> tuple[Settings, list[str]]:
+    """Settings from URL parameters; unknown names are ignored, invalid values fall back to
+    ``defaults`` with a note each."""
+    values, notes = {}, []
+    for name in FIELD_NAMES:
+        if name not in params:
+            continue
+        parsed = parse_value(name, str(params[name]))
+        if parsed is None:
+            default = getattr(defaults, name)
+            notes.append(
+                f"Ignored {name}={params[name]!r} from the link: kept {format_value(name, default)}."
+            )
+        else:
+            values[name] = parsed
+    return replace(defaults, **values), notes
+
+
+def parse_value(name: str, text: str) -> object | None:
+    """The allowed value of control ``name`` written as ``text`` in a URL, or None if there is none."""
+    option = OPTIONS[name]
+    if option.widget == "seed":
+        return int(text) if text.isdigit() and int(text) <= SEED_MAX else None
+    if option.widget == "toggle":
+        return {"1": True, "true": True, "0": False, "false": False}.get(text.lower())
+    if isinstance(option.values[0], str):
+        return text if text in option.values else None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    matches = [v for v in option.values if math.isclose(v, number, rel_tol=1e-9, abs_tol=1e-12)]
+    return matches[0] if matches else None
+
+
+def to_query(settings: Settings, names: tuple[str, ...]) -> dict[str, str]:
+    """URL parameters for the controls ``names`` of ``settings``."""
+    return {name: _url_text(getattr(settings, name)) for name in names}
+
+
+def format_value(name: str, value: object) -> str:
+    """How a control's value is shown to a student."""
+    if name in LABELS:
+        return LABELS[name][value]
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _url_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,419 @@
+"""What each lesson simulates: engine runs turned into display-ready numpy arrays (no Streamlit here).
+
+Each ``*_run(settings)`` returns a frozen ``Run`` (or a pair for duality): frames subsampled to keep
+a chart under 1 MB, the exact density p_t on a grid (uint8), the distance of every frame to the exact
+marginal, and readouts. Divergence is reported, never drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core import datasets, metrics, sde
+from core.mixture import GaussianMixture
+from lessons.settings import Settings
+
+EXTENT = 3.5  # half-width of every particle plot: N(0, I) and the unit-spread data fit inside
+GRID = np.linspace(-EXTENT, EXTENT, 40, dtype=np.float32)  # density grid, both axes
+ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 13, dtype=np.float32)
+TRACED = 6  # particles whose paths are drawn
+MAX_STEPS = 8000  # T / h beyond this is refused with a note
+PROJECTIONS = 32  # sliced-Wasserstein directions for the per-frame distances
+ARROWS_PER_CLOUD = 40  # particles that carry drift arrows in the splitting lesson
+DRIFT_DISPLAY = 0.6  # median drawn drift length, in data units
+
+
+@dataclass(frozen=True)
+class Run:
+    """A simulated cloud ready to draw.  times (F,), xs (F, N, 2) float32, density (F, G, G) or
+    (G, G) uint8, arrows (F, M, 2) display-scaled or None, distances (F,) to the exact marginal."""
+
+    times: np.ndarray
+    xs: np.ndarray
+    density: np.ndarray
+    arrows: np.ndarray | None
+    distances: np.ndarray
+    noise_floor: float
+    readouts: tuple[tuple[str, str], ...]
+    divergence: str | None = None
+
+
+def num_frames(particles: int) -> int:
+    """Frames per animation for this many particles over all its panels: 40 at ≤ 1,000, fewer above
+    (at least 20), so that a chart stays ≤ 1 MB at the defaults (≈ 15 kB per 1,000 particles per frame)."""
+    return int(np.clip(40_000 // particles, 20, 40))
+
+
+def steps_for(settings: Settings) -> int:
+    """S = T / h, rounded; raises ValueError with a plain-words message when it is too many."""
+    steps = max(1, round(settings.t_end / settings.step_size))
+    if steps > MAX_STEPS:
+        raise ValueError(
+            f"T / h = {steps:,} steps is more than this page simulates ({MAX_STEPS:,}): "
+            "raise the step size h or shorten the total time T."
+        )
+    return steps
+
+
+def langevin_run(settings: Settings) -> Run:
+    """ULA on the dataset p from a chosen start (MATH §1); p never changes, so neither does its density."""
+    target = datasets.make(settings.dataset)
+    generator = torch.Generator().manual_seed(settings.seed)
+    start = _start_cloud(settings.start, target, settings.particles, generator)
+    trajectory = sde.langevin(
+        target.score,
+        start,
+        step_size=settings.step_size,
+        num_steps=settings.num_steps,
+        generator=generator,
+        num_frames=num_frames(settings.particles),
+    )
+    marginal = _constant(target)
+    readouts = _moment_readouts(trajectory.final, target) + _ula_readouts(trajectory, target, settings)
+    return _package(trajectory, marginal, settings, generator, readouts, static_density=True)
+
+
+def forward_run(settings: Settings) -> Run:
+    """The OU process from data to noise (MATH §2), exact or Euler–Maruyama."""
+    data = datasets.make(settings.dataset)
+    generator = torch.Generator().manual_seed(settings.seed)
+    trajectory = sde.forward(
+        data.sample(settings.particles, generator),
+        t_end=settings.t_end,
+        num_steps=steps_for(settings),
+        exact=settings.method == "exact",
+        generator=generator,
+        num_frames=num_frames(settings.particles),
+    )
+    h, end = settings.step_size, data.diffused(settings.t_end)
+    readouts = (
+        ("DDPM β = 1 − e^{−2h}", f"{-math.expm1(-2 * h):.4f}"),
+        ("ᾱ(T) = e^{−2T}", f"{math.exp(-2 * settings.t_end):.2e}"),
+        ("exact p_T: ‖mean‖", f"{float(end.mean().norm()):.3f}"),
+        ("exact p_T: max |cov − I|", f"{float((end.cov() - torch.eye(2)).abs().max()):.3f}"),
+        *_moment_readouts(trajectory.final, end),
+    )
+    return _package(trajectory, data.diffused, settings, generator, readouts)
+
+
+def backward_run(settings: Settings) -> Run:
+    """N(0, I) back to the data with the exact score (MATH §5)."""
+    data = datasets.make(settings.dataset)
+    generator = torch.Generator().manual_seed(settings.seed)
+    trajectory = sde.backward(
+        data.marginal_score,
+        torch.randn(settings.particles, 2, generator=generator),
+        t_end=settings.t_end,
+        num_steps=steps_for(settings),
+        lam=settings.lam,
+        generator=generator,
+        num_frames=num_frames(settings.particles),
+    )
+    start_gap = metrics.sliced_wasserstein(
+        torch.randn(2000, 2, generator=generator), data.diffused(settings.t_end).sample(2000, generator)
+    )
+    readouts = (
+        ("start N(0, I) vs exact p_T (SW)", f"{start_gap:.3f}"),
+        *_moment_readouts(trajectory.final, data),
+    )
+    return _package(trajectory, data.diffused, settings, generator, readouts)
+
+
+def _start_cloud(start: str, target: GaussianMixture, count: int, generator: torch.Generator) -> torch.Tensor:
+    """Initial particles (count, 2): samples of the target, a uniform box, or one point."""
+    if start == "target":
+        return target.sample(count, generator)
+    if start == "box":
+        return (torch.rand(count, 2, generator=generator) - 0.5) * 6.0
+    return torch.tensor([[-2.0, 2.0]]).expand(count, 2).clone()
+
+
+def _constant(mixture: GaussianMixture) -> Callable[[float], GaussianMixture]:
+    return lambda _: mixture
+
+
+def _ula_readouts(
+    trajectory: sde.Trajectory, target: GaussianMixture, settings: Settings
+) -> tuple[tuple[str, str], ...]:
+    """On a single isotropic Gaussian N(0, σ² I): measured stationary variance vs σ²/(1 − h/(2σ²))."""
+    if target.num_components != 1 or trajectory.diverged:
+        return ()
+    sigma2, h = float(target.covs[0, 0, 0]), settings.step_size
+    later = trajectory.xs[len(trajectory.xs) // 2 :]  # (F/2, N, 2): after the burn-in
+    measured = float(later.var(dim=1).mean())
+    predicted = f"{sigma2 / (1 - h / (2 * sigma2)):.3f}" if h < 2 * sigma2 else "∞ (diverges)"
+    return (
+        ("variance σ² of the target", f"{sigma2:.3f}"),
+        ("ULA variance, closed form σ²/(1 − h/2σ²)", predicted),
+        ("ULA variance, measured (second half)", f"{measured:.3f}"),
+    )
+
+
+def _moment_readouts(cloud: torch.Tensor, exact: GaussianMixture) -> tuple[tuple[str, str], ...]:
+    """Mean and covariance of the final cloud against the exact ones."""
+    mean, cov = cloud.mean(0), torch.cov(cloud.T)
+    return (
+        ("mean: cloud / exact", f"{_vector(mean)} / {_vector(exact.mean())}"),
+        ("cov: cloud / exact", f"{_matrix(cov)} / {_matrix(exact.cov())}"),
+    )
+
+
+def _package(
+    trajectory: sde.Trajectory,
+    marginal: Callable[[float], GaussianMixture],
+    settings: Settings,
+    generator: torch.Generator,
+    readouts: tuple[tuple[str, str], ...],
+    *,
+    static_density: bool = False,
+) -> Run:
+    """Arrays for the figure: density per frame, arrows, per-frame distances and the noise floor."""
+    times = trajectory.times.numpy()
+    mixtures = [marginal(float(t)) for t in times]
+    density = _density(mixtures[0]) if static_density else np.stack([_density(m) for m in mixtures])
+    reference = [m.sample(min(settings.particles, 1000), generator) for m in (mixtures[-1], mixtures[-1])]
+    return Run(
+        times=times,
+        xs=trajectory.xs.numpy(),
+        density=density,
+        arrows=_arrows(settings, mixtures) if settings.field != "none" else None,
+        distances=np.array(
+            [_distance(x, m, generator) for x, m in zip(trajectory.xs, mixtures, strict=True)]
+        ),
+        noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
+        readouts=readouts,
+        divergence=trajectory.divergence.message if trajectory.divergence else None,
+    )
+
+
+def _distance(cloud: torch.Tensor, mixture: GaussianMixture, generator: torch.Generator) -> float:
+    """Sliced Wasserstein distance of a cloud to fresh samples of the exact marginal."""
+    samples = mixture.sample(min(len(cloud), 1000), generator)
+    return metrics.sliced_wasserstein(cloud, samples, num_projections=PROJECTIONS, generator=generator)
+
+
+def _density(mixture: GaussianMixture) -> np.ndarray:
+    """p on GRID × GRID as uint8 (G, G), rows = y; √(p / max p) so that thin tails stay visible."""
+    xx, yy = np.meshgrid(GRID, GRID)
+    points = torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], -1))
+    log_p = mixture.log_prob(points).reshape(len(GRID), len(GRID))
+    return (255 * torch.exp(0.5 * (log_p - log_p.max()))).round().to(torch.uint8).numpy()
+
+
+def arrow_origins() -> np.ndarray:
+    """Where the field arrows start: ARROW_GRID × ARROW_GRID;  -> (M, 2)."""
+    xx, yy = np.meshgrid(ARROW_GRID, ARROW_GRID)
+    return np.stack([xx.ravel(), yy.ravel()], -1)
+
+
+def _arrows(settings: Settings, mixtures: list[GaussianMixture]) -> np.ndarray:
+    """The chosen field at arrow_origins() at each frame, scaled for display;  -> (F, M, 2)."""
+    origins = torch.from_numpy(arrow_origins())  # (M, 2)
+    spacing = float(ARROW_GRID[1] - ARROW_GRID[0])
+    frames = []
+    for mixture in mixtures:
+        vectors = _field(settings.field, mixture, origins, settings.lam)
+        length = vectors.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        scale = float(length.median())
+        frames.append(vectors / length * spacing * 0.9 * torch.tanh(length / scale))
+    return torch.stack(frames).numpy()
+
+
+def _field(kind: str, mixture: GaussianMixture, x: torch.Tensor, lam: float) -> torch.Tensor:
+    """score s, forward drift −x, backward drift x + (1+λ)s, or Langevin drift (1+λ)s at x (M, 2)."""
+    score = mixture.score(x)
+    return {"score": score, "forward": -x, "backward": x + (1 + lam) * score, "langevin": (1 + lam) * score}[
+        kind
+    ]
+
+
+def _vector(v: torch.Tensor) -> str:
+    return f"({float(v[0]):+.2f}, {float(v[1]):+.2f})"
+
+
+def _matrix(m: torch.Tensor) -> str:
+    return f"[{float(m[0, 0]):.2f} {float(m[0, 1]):+.2f}; {float(m[1, 1]):.2f}]"
+
+
+@dataclass(frozen=True)
+class SplitRun:
+    """One split step at a time t.  cloud (N, 2) ~ p_t; panels: xs (F, N, 2) of repeated forward
+    halves, backward halves, and both, with their distances (F,) to p_t."""
+
+    cloud: np.ndarray
+    density: np.ndarray
+    panels: dict[str, np.ndarray]
+    distances: dict[str, np.ndarray]
+    noise_floor: float
+
+
+def split_run(settings: Settings) -> SplitRun:
+    """Drifts of MATH §4 at time t, and the cloud under repeated forward, backward and full split steps."""
+    data = datasets.make(settings.dataset)
+    generator = torch.Generator().manual_seed(settings.seed)
+    p_t = data.diffused(settings.time)
+    cloud = p_t.sample(settings.particles, generator)
+    panels = _repeated_halves(data, cloud, settings, generator)
+    reference = [p_t.sample(min(settings.particles, 1000), generator) for _ in range(2)]
+    return SplitRun(
+        cloud=cloud.numpy(),
+        density=_density(p_t),
+        panels={name: xs.numpy() for name, xs in panels.items()},
+        distances={name: np.array([_distance(x, p_t, generator) for x in xs]) for name, xs in panels.items()},
+        noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
+    )
+
+
+def drifts_for(settings: Settings, cloud: np.ndarray) -> dict[str, np.ndarray]:
+    """The three drifts of MATH §4 at time t for the first ARROWS_PER_CLOUD particles, display-scaled."""
+    data = datasets.make(settings.dataset)
+    x = torch.from_numpy(cloud[:ARROWS_PER_CLOUD])
+    forward_drift, backward_drift, langevin_drift = sde.split_drifts(
+        data.marginal_score, x, settings.time, settings.lam
+    )
+    scale = DRIFT_DISPLAY / float(torch.cat([forward_drift, backward_drift]).norm(dim=-1).median())
+    return {
+        "forward": (scale * forward_drift).numpy(),
+        "backward": (scale * backward_drift).numpy(),
+        "langevin": (scale * langevin_drift).numpy(),
+    }
+
+
+def half_step(settings: Settings, cloud: np.ndarray, which: str, seed: int) -> np.ndarray:
+    """Apply one forward half, one backward half, or both (a full split step) to a cloud (N, 2)."""
+    data = datasets.make(settings.dataset)
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.from_numpy(cloud)
+    if which == "both":
+        return sde.split_step(
+            data.marginal_score, x, settings.time, settings.step_size, settings.lam, generator
+        )[1].numpy()
+    if which == "forward":
+        return sde.split_step(data.marginal_score, x, settings.time, settings.step_size, 0.0, generator)[
+            0
+        ].numpy()
+    return _backward_half(data, x, settings, generator).numpy()
+
+
+def _backward_half(
+    data: GaussianMixture, x: torch.Tensor, settings: Settings, generator: torch.Generator
+) -> torch.Tensor:
+    """y + h (y + (1+λ) s_{t+h}(y)) + √(2λh) ξ: the backward half alone (MATH §4)."""
+    h, lam = settings.step_size, settings.lam
+    drift = sde.split_drifts(data.marginal_score, x, settings.time + h, lam)[1]
+    return x + h * drift + math.sqrt(2 * lam * h) * torch.randn(x.shape, generator=generator)
+
+
+def _repeated_halves(
+    data: GaussianMixture, cloud: torch.Tensor, settings: Settings, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Frames (F, N, 2) of a p_t cloud under repeated forward halves, backward halves, and both."""
+    current = {"forward half only": cloud, "backward half only": cloud, "forward + backward": cloud}
+    frames = {name: [cloud] for name in current}
+    score = data.marginal_score
+    for _ in range(num_frames(settings.particles * len(current))):
+        x = current["forward half only"]
+        current["forward half only"] = sde.split_step(
+            score, x, settings.time, settings.step_size, 0.0, generator
+        )[0]
+        current["backward half only"] = _backward_half(
+            data, current["backward half only"], settings, generator
+        )
+        current["forward + backward"] = sde.split_step(
+            score, current["forward + backward"], settings.time, settings.step_size, settings.lam, generator
+        )[1]
+        for name, x in current.items():
+            frames[name].append(x.clamp(-EXTENT * 3, EXTENT * 3))
+    return {name: torch.stack(xs) for name, xs in frames.items()}
+
+
+def triangle_clouds() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The home page's picture: a p_t cloud, after one forward half, after the backward half too;
+    with the densities of p_t and p_{t+h}. t = 0.3, h = 0.3 on two moons, λ = 1."""
+    data, t, h = datasets.make("two_moons"), 0.3, 0.3
+    generator = torch.Generator().manual_seed(0)
+    cloud = data.diffused(t).sample(700, generator)
+    after_forward, after_backward = sde.split_step(data.marginal_score, cloud, t, h, 1.0, generator)
+    return (
+        cloud.numpy(),
+        after_forward.numpy(),
+        after_backward.numpy(),
+        _density(data.diffused(t)),
+        _density(data.diffused(t + h)),
+    )
+
+
+@dataclass(frozen=True)
+class DualityRun:
+    """Forward and backward clouds at the same forward times t (F,): forward (F, N, 2) started from the
+    data, backward (F, N, 2) started from N(0, I) at T (its frames re-ordered by t); their distance to
+    each other and to the exact p_t at every t."""
+
+    times: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+    density: np.ndarray
+    distances: dict[str, np.ndarray]
+    noise_floor: float
+    divergence: str | None
+
+
+def duality_run(settings: Settings) -> DualityRun:
+    """MATH §6: the backward cloud at t′ = T − t against the forward cloud at t, for every frame."""
+    data = datasets.make(settings.dataset)
+    generator = torch.Generator().manual_seed(settings.seed)
+    steps, frames = steps_for(settings), num_frames(2 * settings.particles)
+    forward = sde.forward(
+        data.sample(settings.particles, generator),
+        t_end=settings.t_end,
+        num_steps=steps,
+        exact=True,
+        generator=generator,
+        num_frames=frames,
+    )
+    backward = sde.backward(
+        data.marginal_score,
+        torch.randn(settings.particles, 2, generator=generator),
+        t_end=settings.t_end,
+        num_steps=steps,
+        lam=settings.lam,
+        generator=generator,
+        num_frames=frames,
+    )
+    if backward.diverged:
+        return DualityRun(
+            forward.times.numpy(),
+            forward.xs.numpy(),
+            forward.xs.numpy()[:0],
+            _density(data),
+            {},
+            0.0,
+            backward.divergence.message,
+        )
+    backward_xs = backward.xs.flip(0)  # frames at increasing t, like the forward run
+    mixtures = [data.diffused(float(t)) for t in forward.times]
+    reference = [mixtures[0].sample(min(settings.particles, 1000), generator) for _ in range(2)]
+    return DualityRun(
+        times=forward.times.numpy(),
+        forward=forward.xs.numpy(),
+        backward=backward_xs.numpy(),
+        density=np.stack([_density(m) for m in mixtures]),
+        distances={
+            "forward vs backward": np.array(
+                [
+                    metrics.sliced_wasserstein(f, b, num_projections=PROJECTIONS, generator=generator)
+                    for f, b in zip(forward.xs, backward_xs, strict=True)
+                ]
+            ),
+            "backward vs exact p_t": np.array(
+                [_distance(b, m, generator) for b, m in zip(backward_xs, mixtures, strict=True)]
+            ),
+        },
+        noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
+        divergence=None,
+    )
