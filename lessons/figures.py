@@ -69,7 +69,7 @@ def cloud_animation(
     animated = [i for i, layer in enumerate(layer for group in layers for layer in group) if layer.animated]
     flat = [layer for group in layers for layer in group]
     figure.frames = [
-        go.Frame(name=str(k), data=[flat[i].build(k) for i in animated], traces=animated)
+        go.Frame(name=str(k), data=[_changing(flat[i].build(k)) for i in animated], traces=animated)
         for k in range(len(frame_labels))
     ]
     _square_axes(figure, len(panels), extent)
@@ -156,6 +156,13 @@ def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_L
     if panel.traced:
         layers.append(_Layer(lambda k: _paths_trace(xs[: k + 1, : panel.traced]), True))
     return layers
+
+
+def _changing(trace: go.Scatter | go.Scattergl | go.Heatmap) -> dict:
+    """Only what changes between frames (points, paths' marker sizes, density), so frames stay small:
+    plotly merges a frame's trace into the drawn one."""
+    changing = {"heatmap": ("z",), "scattergl": ("x", "y"), "scatter": ("x", "y", "marker")}[trace.type]
+    return {"type": trace.type, **{key: trace[key] for key in changing if trace[key] is not None}}
 
 
 def _density_trace(density: np.ndarray, grid: np.ndarray) -> go.Heatmap:

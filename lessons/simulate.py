@@ -19,7 +19,7 @@ from core.mixture import GaussianMixture
 from lessons.settings import Settings
 
 EXTENT = 3.5  # half-width of every particle plot: N(0, I) and the unit-spread data fit inside
-GRID = np.linspace(-EXTENT, EXTENT, 40, dtype=np.float32)  # density grid, both axes
+GRID = np.linspace(-EXTENT, EXTENT, 32, dtype=np.float32)  # density grid, both axes
 ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 13, dtype=np.float32)
 TRACED = 6  # particles whose paths are drawn
 MAX_STEPS = 8000  # T / h beyond this is refused with a note
