@@ -271,8 +271,8 @@ def _time_slider(labels: Sequence[str]) -> dict:
     jump = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     return {
         "active": 0,
-        "x": 0.17,
-        "len": 0.83,
+        "x": 0.2,
+        "len": 0.8,
         "y": -0.02,
         "yanchor": "top",
         "pad": {"t": 30},
@@ -296,14 +296,14 @@ def split_triangle(
     """Three clouds (N, 2) at the corners of a triangle: p_t, then p_{t+h} after the forward step, then
     p_t again after the backward step; arrows name the steps and the identity they add up to."""
     corners = [  # (x domain, y domain, cloud, density, colour, title)
-        ((0.0, 0.3), (0.0, 0.48), cloud, density_t, COLOURS["data"], "a cloud from p_t"),
+        ((0.0, 0.3), (0.0, 0.48), cloud, density_t, COLOURS["data"], "a cloud from p at time t"),
         (
             (0.35, 0.65),
             (0.52, 1.0),
             after_forward,
             density_th,
             COLOURS["forward"],
-            "after a forward step: p_{t+h}",
+            "after a forward step: p at t + h",
         ),
         (
             (0.7, 1.0),
@@ -311,15 +311,15 @@ def split_triangle(
             after_backward,
             density_t,
             COLOURS["backward"],
-            "after a backward step: p_t again",
+            "after a backward step: p at t again",
         ),
     ]
     figure = go.Figure()
     for index, (x_domain, y_domain, points, density, colour, title) in enumerate(corners, start=1):
-        axes = {"xaxis": f"x{index}", "yaxis": f"y{index}"}
+        suffix = "" if index == 1 else str(index)
+        axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         figure.add_trace(_density_trace(density, grid).update(**axes))
         figure.add_trace(_cloud_trace(points, colour, 3.0, title).update(**axes))
-        suffix = str(index)
         figure.update_layout(
             {
                 f"xaxis{suffix}": {"domain": x_domain, "range": [-extent, extent], "visible": False},
@@ -345,7 +345,7 @@ def split_triangle(
     arrows = [  # (tail, head, colour, label)
         ((0.27, 0.4), (0.4, 0.68), COLOURS["forward"], "forward step: −x dt + √2 dW"),
         ((0.6, 0.68), (0.73, 0.4), COLOURS["backward"], "backward step: (x + 2s) dt + √2 dW"),
-        ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: one Langevin step, p_t unchanged"),
+        ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: one Langevin step, p at t unchanged"),
     ]
     overlay = {"domain": [0, 1], "range": [0, 1], "visible": False}  # the whole canvas, for the arrows
     figure.update_layout(xaxis4=overlay, yaxis4={**overlay, "overlaying": "y"})

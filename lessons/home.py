@@ -15,8 +15,8 @@ st.latex(
 )
 st.plotly_chart(controls.triangle_figure(), key="triangle", config={"displayModeBar": False})
 st.caption(
-    "A cloud drawn from $p_t$ (two moons at t = 0.3), the same particles after one forward step of the OU "
-    "process (now distributed as $p_{t+h}$, h = 0.3), and after the backward step that follows: back at "
+    "A cloud drawn from $p_t$ (two moons at t = 0.05), the same particles after one forward step of the OU "
+    "process (now distributed as $p_{t+h}$, h = 0.2), and after the backward step that follows: back at "
     "$p_t$, though every particle has moved. Grey shading is the exact density."
 )
 st.markdown(

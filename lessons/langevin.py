@@ -34,7 +34,7 @@ st.markdown(
 st.latex(r"\operatorname{Var}_\infty = \frac{\sigma^2}{1 - h/(2\sigma^2)}")
 with st.expander("Try this", expanded=True):
     st.markdown(
-        "- Start from **the target itself** and press Play: the particles jiggle, the cloud stays put.\n"
+        "- Start from the **target** itself and press Play: the particles jiggle, the cloud stays put.\n"
         "- On the standard Gaussian raise **h to 1.0**: the cloud settles too wide. Compare the measured "
         "variance with the closed form below the chart (both should read about 2).\n"
         "- Choose **Two moons** with h = 0.05: the step is too large for its sharp score and the run "

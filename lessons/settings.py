@@ -28,8 +28,8 @@ FIELD_LABELS = {
     "backward": "backward drift x + (1+λ)s_t",
     "langevin": "Langevin drift (1+λ)s_t",
 }
-START_LABELS = {"target": "the target itself", "box": "a uniform box", "point": "a single point"}
-METHOD_LABELS = {"exact": "exact OU transition", "euler": "Euler–Maruyama"}
+START_LABELS = {"target": "target", "box": "box", "point": "point"}
+METHOD_LABELS = {"exact": "exact", "euler": "Euler–Maruyama"}
 SEED_MAX = 9999
 
 

@@ -334,8 +334,8 @@ def _repeated_halves(
 
 def triangle_clouds() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The home page's picture: a p_t cloud, after one forward half, after the backward half too;
-    with the densities of p_t and p_{t+h}. t = 0.3, h = 0.3 on two moons, λ = 1."""
-    data, t, h = datasets.make("two_moons"), 0.3, 0.3
+    with the densities of p_t and p_{t+h}. t = 0.05, h = 0.2 on two moons, λ = 1."""
+    data, t, h = datasets.make("two_moons"), 0.05, 0.2
     generator = torch.Generator().manual_seed(0)
     cloud = data.diffused(t).sample(700, generator)
     after_forward, after_backward = sde.split_step(data.marginal_score, cloud, t, h, 1.0, generator)
