@@ -124,7 +124,8 @@ def drift_arrows(
     figure = go.Figure(_density_trace(density, grid))
     figure.add_trace(_cloud_trace(x, COLOURS["reference"], 4.0, "particles"))
     for name, (vectors, colour) in drifts.items():
-        figure.add_trace(_arrow_trace(x[: len(vectors)], vectors, colour, name))
+        figure.add_trace(_arrow_trace(x[: len(vectors)], vectors, colour, name).update(line_width=2.5))
+    figure.add_trace(_cloud_trace(x[: len(vectors)], COLOURS["traced"], 9.0, "particles with arrows"))
     _square_axes(figure, 1, extent)
     figure.update_layout(
         height=height,
@@ -191,15 +192,15 @@ def _cloud_trace(points: np.ndarray, colour: str, size: float, name: str) -> go.
 
 
 def _paths_trace(paths: np.ndarray) -> go.Scatter:
-    """Paths of a few particles, (k+1, M, 2) -> one trace, NaN-separated, with a dot at the head."""
+    """Paths of a few particles, (k+1, M, 2) -> one trace, gap-separated, with a dot at the head."""
     steps, count = paths.shape[:2]
     gaps = np.full((1, count, 2), np.nan, dtype=paths.dtype)
     joined = np.concatenate([paths, gaps]).transpose(1, 0, 2).reshape(-1, 2)  # (M (k+2), 2)
     sizes = np.zeros((count, steps + 1), dtype=np.float32)
     sizes[:, steps - 1] = 9.0
     return go.Scatter(
-        x=joined[:, 0],
-        y=joined[:, 1],
+        x=_with_gaps(joined[:, 0]),
+        y=_with_gaps(joined[:, 1]),
         mode="lines+markers",
         name="traced particles",
         line={"color": COLOURS["traced"], "width": 2},
@@ -209,7 +210,7 @@ def _paths_trace(paths: np.ndarray) -> go.Scatter:
 
 
 def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: str) -> go.Scatter:
-    """Arrows from origins (M, 2) along vectors (M, 2): shaft and two head strokes, NaN-separated."""
+    """Arrows from origins (M, 2) along vectors (M, 2): shaft and two head strokes, gap-separated."""
     tips = origins + vectors
     back = -HEAD * vectors
     side = HEAD * 0.5 * np.stack([-vectors[:, 1], vectors[:, 0]], -1)
@@ -217,13 +218,19 @@ def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: st
     points = np.stack([origins, tips, gap, tips + back + side, tips, tips + back - side, gap], 1)
     points = points.reshape(-1, 2).astype(np.float32)  # (7 M, 2)
     return go.Scatter(
-        x=points[:, 0],
-        y=points[:, 1],
+        x=_with_gaps(points[:, 0]),
+        y=_with_gaps(points[:, 1]),
         mode="lines",
         name=name,
         line={"color": colour, "width": 1.5},
         hoverinfo="skip",
     )
+
+
+def _with_gaps(values: np.ndarray) -> list[float | None]:
+    """A NaN-separated coordinate array as a list with None gaps: plotly.js breaks lines at null,
+    but connects across NaN inside a typed (binary) array."""
+    return [None if np.isnan(v) else round(float(v), 4) for v in values]
 
 
 def _square_axes(figure: go.Figure, count: int, extent: float) -> None:

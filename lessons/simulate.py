@@ -24,8 +24,8 @@ ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 13, dtype=np.float32)
 TRACED = 6  # particles whose paths are drawn
 MAX_STEPS = 8000  # T / h beyond this is refused with a note
 PROJECTIONS = 32  # sliced-Wasserstein directions for the per-frame distances
-ARROWS_PER_CLOUD = 40  # particles that carry drift arrows in the splitting lesson
-DRIFT_DISPLAY = 0.6  # median drawn drift length, in data units
+ARROWS_PER_CLOUD = 12  # particles that carry drift arrows in the splitting lesson (more is unreadable)
+DRIFT_DISPLAY = 0.45  # median drawn drift length, in data units
 
 
 @dataclass(frozen=True)

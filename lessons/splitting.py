@@ -5,7 +5,7 @@ import streamlit as st
 from lessons import controls
 from lessons.settings import Settings
 
-DEFAULTS = Settings(dataset="two_moons", step_size=0.05, time=0.3, lam=1.0, particles=500)
+DEFAULTS = Settings(dataset="two_moons", step_size=0.1, time=0.3, lam=1.0, particles=500)
 CONTROLS = ("dataset", "time", "particles", "step_size", "lam", "seed")
 
 st.title("3 · Splitting one Langevin step in two")
