@@ -77,7 +77,7 @@ def two_modes(generator: torch.Generator) -> GaussianMixture:
     return _unit_spread(means, covs, torch.tensor([0.65, 0.35]))
 
 
-def gaussian(generator: torch.Generator, *, sigma: float = 0.5) -> GaussianMixture:
+def gaussian(generator: torch.Generator, *, sigma: float = 1.0) -> GaussianMixture:
     """A single Gaussian N(0, σ² I): the target with a closed-form ULA bias (MATH §1)."""
     sigma = _checks.positive_float(sigma, "sigma")
     return GaussianMixture(torch.ones(1), torch.zeros(1, 2), torch.eye(2)[None] * sigma**2)
