@@ -65,11 +65,11 @@ def cloud_animation(
     layers = [_panel_layers(panel, grid, marker_size) for panel in panels]
     for column, panel_layers in enumerate(layers, start=1):
         for layer in panel_layers:
-            figure.add_trace(layer.build(0), row=1, col=column)
-    animated = [i for i, layer in enumerate(layer for group in layers for layer in group) if layer.animated]
+            figure.add_trace(layer.base, row=1, col=column)
     flat = [layer for group in layers for layer in group]
+    animated = [i for i, layer in enumerate(flat) if layer.frame is not None]
     figure.frames = [
-        go.Frame(name=str(k), data=[_changing(flat[i].build(k)) for i in animated], traces=animated)
+        go.Frame(name=str(k), data=[flat[i].frame(k) for i in animated], traces=animated)
         for k in range(len(frame_labels))
     ]
     _square_axes(figure, len(panels), extent)
@@ -137,33 +137,46 @@ def drift_arrows(
 
 @dataclass(frozen=True)
 class _Layer:
-    """A trace of a panel: ``build(k)`` makes it for frame k; a static layer is drawn once."""
+    """A trace of a panel: drawn once from ``base``; ``frame(k)``, if any, gives only what changes at
+    frame k (plotly merges a frame's trace into the drawn one, so frames stay small)."""
 
-    build: Callable[[int], go.Scatter | go.Scattergl | go.Heatmap]
-    animated: bool
+    base: go.Scatter | go.Scattergl | go.Heatmap
+    frame: Callable[[int], dict] | None = None
 
 
 def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_Layer]:
-    layers = []
+    layers, xs = [], panel.xs
     if panel.density is not None:
         density = panel.density
-        animated = density.ndim == 3
-        layers.append(_Layer(lambda k: _density_trace(density[k] if animated else density, grid), animated))
+        static = density.ndim == 2
+        layers.append(
+            _Layer(
+                _density_trace(density if static else density[0], grid),
+                None if static else lambda k: {"type": "heatmap", "z": density[k]},
+            )
+        )
     if panel.arrows is not None:
         arrows, origins = panel.arrows, panel.arrow_origins
-        layers.append(_Layer(lambda k: _arrow_trace(origins, arrows[k], COLOURS["reference"], "field"), True))
-    xs = panel.xs
-    layers.append(_Layer(lambda k: _cloud_trace(xs[k], panel.colour, marker_size, panel.title), True))
+        layers.append(
+            _Layer(
+                _arrow_trace(origins, arrows[0], COLOURS["reference"], "field"),
+                lambda k: {"type": "scatter", **_arrow_points(origins, arrows[k])},
+            )
+        )
+    layers.append(
+        _Layer(
+            _cloud_trace(xs[0], panel.colour, marker_size, panel.title),
+            lambda k: {"type": "scattergl", "x": xs[k, :, 0], "y": xs[k, :, 1]},
+        )
+    )
     if panel.traced:
-        layers.append(_Layer(lambda k: _paths_trace(xs[: k + 1, : panel.traced]), True))
+        layers.append(
+            _Layer(
+                _paths_trace(xs[:1, : panel.traced]),
+                lambda k: {"type": "scatter", **_path_points(xs[: k + 1, : panel.traced])},
+            )
+        )
     return layers
-
-
-def _changing(trace: go.Scatter | go.Scattergl | go.Heatmap) -> dict:
-    """Only what changes between frames (points, paths' marker sizes, density), so frames stay small:
-    plotly merges a frame's trace into the drawn one."""
-    changing = {"heatmap": ("z",), "scattergl": ("x", "y"), "scatter": ("x", "y", "marker")}[trace.type]
-    return {"type": trace.type, **{key: trace[key] for key in changing if trace[key] is not None}}
 
 
 def _density_trace(density: np.ndarray, grid: np.ndarray) -> go.Heatmap:
@@ -193,38 +206,49 @@ def _cloud_trace(points: np.ndarray, colour: str, size: float, name: str) -> go.
 
 def _paths_trace(paths: np.ndarray) -> go.Scatter:
     """Paths of a few particles, (k+1, M, 2) -> one trace, gap-separated, with a dot at the head."""
+    return go.Scatter(
+        **_path_points(paths),
+        mode="lines+markers",
+        name="traced particles",
+        line={"color": COLOURS["traced"], "width": 2},
+        hoverinfo="skip",
+    ).update(marker_color=COLOURS["traced"])
+
+
+def _path_points(paths: np.ndarray) -> dict:
+    """x, y (gap-separated) and marker sizes (a dot at each head) of paths (k+1, M, 2)."""
     steps, count = paths.shape[:2]
     gaps = np.full((1, count, 2), np.nan, dtype=paths.dtype)
     joined = np.concatenate([paths, gaps]).transpose(1, 0, 2).reshape(-1, 2)  # (M (k+2), 2)
     sizes = np.zeros((count, steps + 1), dtype=np.float32)
     sizes[:, steps - 1] = 9.0
+    return {
+        "x": _with_gaps(joined[:, 0]),
+        "y": _with_gaps(joined[:, 1]),
+        "marker": {"size": sizes.reshape(-1)},
+    }
+
+
+def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: str) -> go.Scatter:
+    """Arrows from origins (M, 2) along vectors (M, 2)."""
     return go.Scatter(
-        x=_with_gaps(joined[:, 0]),
-        y=_with_gaps(joined[:, 1]),
-        mode="lines+markers",
-        name="traced particles",
-        line={"color": COLOURS["traced"], "width": 2},
-        marker={"size": sizes.reshape(-1), "color": COLOURS["traced"]},
+        **_arrow_points(origins, vectors),
+        mode="lines",
+        name=name,
+        line={"color": colour, "width": 1.5},
         hoverinfo="skip",
     )
 
 
-def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: str) -> go.Scatter:
-    """Arrows from origins (M, 2) along vectors (M, 2): shaft and two head strokes, gap-separated."""
+def _arrow_points(origins: np.ndarray, vectors: np.ndarray) -> dict:
+    """x, y of arrows: a shaft and two head strokes each, gap-separated;  (M, 2), (M, 2) -> 7 M points."""
     tips = origins + vectors
     back = -HEAD * vectors
     side = HEAD * 0.5 * np.stack([-vectors[:, 1], vectors[:, 0]], -1)
     gap = np.full_like(origins, np.nan)
     points = np.stack([origins, tips, gap, tips + back + side, tips, tips + back - side, gap], 1)
     points = points.reshape(-1, 2).astype(np.float32)  # (7 M, 2)
-    return go.Scatter(
-        x=_with_gaps(points[:, 0]),
-        y=_with_gaps(points[:, 1]),
-        mode="lines",
-        name=name,
-        line={"color": colour, "width": 1.5},
-        hoverinfo="skip",
-    )
+    return {"x": _with_gaps(points[:, 0]), "y": _with_gaps(points[:, 1])}
 
 
 def _with_gaps(values: np.ndarray) -> list[float | None]:
