@@ -198,7 +198,7 @@ def _run(
     with torch.no_grad():
         for k in range(len(times) - 1):
             x = step(x, times[k], generator)
-            if not bool(x.abs().amax() <= MAX_RADIUS):  # False for NaN too
+            if not bool(x.square().sum(-1).amax() <= MAX_RADIUS**2):  # False for NaN too
                 kept = torch.tensor([times[i] for i in recorded[:frame]], dtype=torch.float64)
                 return Trajectory(kept, xs[:frame].clone(), Divergence(k + 1, times[k + 1]))
             if frame < len(recorded) and recorded[frame] == k + 1:

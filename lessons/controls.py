@@ -36,7 +36,7 @@ def controls(page: str, names: tuple[str, ...], defaults: Settings) -> Settings:
         for name in names:
             st.session_state[name] = getattr(settings, name)
         st.session_state["_url_page"], st.session_state["_url_notes"] = page, notes
-    for note in st.session_state["_url_notes"]:
+    for note in st.session_state.pop("_url_notes", []):  # shown once, gone at the next interaction
         st.info(note, icon=":material/link_off:")
     for name in names:
         _widget(name)

@@ -123,9 +123,10 @@ def drift_arrows(
     drawn from the first M particles (vectors already scaled for display)."""
     figure = go.Figure(_density_trace(density, grid))
     figure.add_trace(_cloud_trace(x, COLOURS["reference"], 4.0, "particles"))
+    carriers = max((len(vectors) for vectors, _ in drifts.values()), default=0)
     for name, (vectors, colour) in drifts.items():
         figure.add_trace(_arrow_trace(x[: len(vectors)], vectors, colour, name).update(line_width=2.5))
-    figure.add_trace(_cloud_trace(x[: len(vectors)], COLOURS["traced"], 9.0, "particles with arrows"))
+    figure.add_trace(_cloud_trace(x[:carriers], COLOURS["traced"], 9.0, "particles with arrows"))
     _square_axes(figure, 1, extent)
     figure.update_layout(
         height=height,

@@ -109,7 +109,11 @@ def parse_value(name: str, text: str) -> object | None:
     """The allowed value of control ``name`` written as ``text`` in a URL, or None if there is none."""
     option = OPTIONS[name]
     if option.widget == "seed":
-        return int(text) if text.isdigit() and int(text) <= SEED_MAX else None
+        return (
+            int(text)
+            if text.isascii() and text.isdigit() and len(text) <= 6 and int(text) <= SEED_MAX
+            else None
+        )
     if option.widget == "toggle":
         return {"1": True, "true": True, "0": False, "false": False}.get(text.lower())
     if isinstance(option.values[0], str):
