@@ -1,4 +1,4 @@
-"""Shared helpers for the engine tests: seeded generators and Monte-Carlo tolerance checks.
+"""Shared helpers for the engine tests: Monte-Carlo tolerance checks.
 
 Monte-Carlo comparisons use tolerances computed from the samples themselves (a few standard
 errors), never stored numbers, so that they test the mathematics rather than one implementation.
@@ -15,14 +15,18 @@ import torch
 NUM_SE = 5.0
 
 
-def make_generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+@pytest.fixture(scope="module")
+def single_thread():
+    """Run torch on one intra-op thread for the module, then restore the previous count.
 
-
-@pytest.fixture
-def gen():
-    """Factory for seeded CPU generators: ``gen(3)``."""
-    return make_generator
+    The engine tests use small tensors (<= 5000 x 200), for which a second thread gains little,
+    while on a busy 2-core machine (a CI runner, the app and benchmarks alongside) the thread pool's
+    waiting made the same runs several times slower.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 def _moment_errors(x: torch.Tensor, mean: torch.Tensor, cov: torch.Tensor):

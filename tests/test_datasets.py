@@ -21,6 +21,8 @@ EXPECTED_PRESETS = {
     "gaussian",
 }
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 
 def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)

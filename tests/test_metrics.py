@@ -10,6 +10,8 @@ import torch
 from core import datasets, metrics
 from core.mixture import GaussianMixture
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 
 def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)

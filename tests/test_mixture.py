@@ -13,6 +13,8 @@ from core.mixture import GaussianMixture
 PRESETS = sorted(datasets.DATASETS)
 TIMES = [0.0, 0.05, 0.3, 1.0, 3.0]
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 
 def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
