@@ -49,6 +49,8 @@ class GaussianMixture:
     def log_prob(self, x: Tensor) -> Tensor:
         """log p(x) = logsumexp_k [log w_k + log N(x; μ_k, Σ_k)];  x (N, 2) -> (N,)."""
         x = _checks.points(x, "x")
+        if self.shared_cov:
+            return _shared_cov_log_prob(x, self.log_weights, self.means, self.covs[0])
         return torch.cat([self._log_components(rows).logsumexp(-1) for rows in self._chunks(x)])
 
     def score(self, x: Tensor) -> Tensor:
@@ -127,6 +129,20 @@ def _shared_cov_score(x: Tensor, log_weights: Tensor, means: Tensor, precision: 
     biases = log_weights - 0.5 * (pulled_means * means).sum(-1)  # (K,)
     responsibilities = torch.softmax(torch.addmm(biases[:, None], pulled_means, x.T), dim=0)  # (K, N)
     return (means.T @ responsibilities - x.T).T @ precision  # (N, 2)
+
+
+def _shared_cov_log_prob(x: Tensor, log_weights: Tensor, means: Tensor, cov: Tensor) -> Tensor:
+    """log p(x) when every Σ_k = Σ, in float64 (the expansion below cancels large terms far out):
+
+    log p(x) = logsumexp_k(log w_k + μ_kᵀ P x − ½ μ_kᵀ P μ_k) − ½ xᵀ P x − ½ log det Σ − log 2π.
+    """
+    x, means, cov = x.double(), means.double(), cov.double()
+    precision, log_det = _inverse_and_log_det(cov[None])
+    pulled_means = means @ precision[0]  # (K, 2)
+    biases = log_weights.double() - 0.5 * (pulled_means * means).sum(-1)  # (K,)
+    mixed = torch.addmm(biases[:, None], pulled_means, x.T).logsumexp(0)  # (N,)
+    own = 0.5 * ((x @ precision[0]) * x).sum(-1)  # (N,)
+    return (mixed - own - 0.5 * log_det[0] - LOG_TWO_PI).float()
 
 
 def _quadratic_form(offsets: Tensor, precisions: Tensor) -> Tensor:
