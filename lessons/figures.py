@@ -66,10 +66,10 @@ def cloud_animation(
     for column, panel_layers in enumerate(layers, start=1):
         for layer in panel_layers:
             figure.add_trace(layer.base, row=1, col=column)
-    flat = [layer for group in layers for layer in group]
+    flat = [layer for group in layers for layer in group]  # frames: plain data, not re-validated
     animated = [i for i, layer in enumerate(flat) if layer.frame is not None]
     figure.frames = [
-        go.Frame(name=str(k), data=[flat[i].frame(k) for i in animated], traces=animated)
+        go.Frame(name=str(k), data=[flat[i].frame(k) for i in animated], traces=animated, _validate=False)
         for k in range(len(frame_labels))
     ]
     _square_axes(figure, len(panels), extent)
