@@ -29,3 +29,5 @@ test: lint
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/train.py
+	$(BIN)/python bench/app_latency.py
