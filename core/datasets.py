@@ -18,7 +18,7 @@ from core import _checks
 from core.mixture import GaussianMixture
 
 DEFAULT_SEED = 0
-NUM_POINTS = 200  # components of a point-cloud preset: small enough for fast default runs
+NUM_POINTS = 160  # components of a point-cloud preset: a default run (2,000 × 200 steps) stays < 100 ms
 BANDWIDTH = 0.1  # σ₀ of a point-cloud preset, in units of the data's unit spread
 
 Builder = Callable[..., GaussianMixture]  # builder(generator, **options)
