@@ -9,6 +9,7 @@ LESSONS = [
     ("lessons/splitting.py", "3 · Splitting a step", ":material/call_split:", "splitting"),
     ("lessons/backward.py", "4 · Backward diffusion", ":material/undo:", "backward"),
     ("lessons/duality.py", "5 · Duality", ":material/compare_arrows:", "duality"),
+    ("lessons/learning.py", "6 · Learning the score", ":material/neurology:", "learning"),
 ]
 
 

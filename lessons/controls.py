@@ -8,6 +8,7 @@ a value that is not allowed falls back to the default with a visible note.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -26,6 +27,8 @@ DRIFT_LABELS = {
     "langevin": "Langevin drift (1+λ)s_t (their sum)",
 }
 CACHE_ENTRIES = 24
+TRAINED_MODELS = 8  # trained score networks kept for all sessions (newest first out when full)
+PROGRESS_EVERY = 25  # training steps between progress updates
 Result = TypeVar("Result")
 
 
@@ -253,3 +256,132 @@ def duality_readouts(run: simulate.DualityRun) -> None:
         reference=("two exact samples", run.noise_floor),
     )
     st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})
+
+
+@st.cache_resource
+def _model_store() -> OrderedDict[tuple, simulate.TrainedScore]:
+    """Trained score networks, shared by every session, keyed by (dataset, steps, seed)."""
+    return OrderedDict()
+
+
+def _training_key(settings: Settings) -> tuple:
+    return (settings.dataset, settings.train_steps, settings.seed)
+
+
+def _remember(key: tuple, trained: simulate.TrainedScore) -> None:
+    store = _model_store()
+    store[key] = trained
+    store.move_to_end(key)
+    while len(store) > TRAINED_MODELS:
+        store.popitem(last=False)
+
+
+def trained_score(settings: Settings) -> simulate.TrainedScore | None:
+    """The network trained for these settings, if any; training that a click interrupted is kept."""
+    partial = st.session_state.pop("training_partial", None)
+    if partial is not None:
+        key, model, snapshots, losses = partial
+        _remember(key, simulate.partial_score(model, snapshots, losses))
+    return _model_store().get(_training_key(settings))
+
+
+def train_with_progress(settings: Settings) -> simulate.TrainedScore | None:
+    """Train with a progress bar and a live loss curve; any click (Stop) interrupts and keeps the work."""
+    key = _training_key(settings)
+    st.button("Stop training", key="stop_training", icon=":material/stop:")
+    progress = st.progress(0.0, text="Starting to train…")
+    curve = st.empty()
+    losses: list[float] = []
+
+    def report(step: int, loss: float, model: object, snapshots: list) -> None:
+        losses.append(loss)
+        if step % PROGRESS_EVERY and step != settings.train_steps:
+            return
+        st.session_state["training_partial"] = (key, model, list(snapshots), list(losses))
+        progress.progress(
+            step / settings.train_steps, text=f"Step {step:,} of {settings.train_steps:,} · loss {loss:.3f}"
+        )
+        curve.plotly_chart(loss_figure(np.array(losses)), config={"displayModeBar": False})
+
+    try:
+        trained = simulate.train_score(settings, report)
+    except ValueError as error:
+        st.warning(str(error), icon=":material/tune:")
+        return None
+    st.session_state.pop("training_partial", None)
+    progress.empty()
+    curve.empty()
+    _remember(key, trained)
+    return trained
+
+
+def loss_figure(losses: np.ndarray) -> go.Figure:
+    """The denoising loss per step, with a running mean over 50 steps."""
+    steps = np.arange(1, len(losses) + 1)
+    window = min(50, len(losses))
+    smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+    series = {
+        "loss": (losses, figures.COLOURS["reference"]),
+        "mean of 50": (np.r_[np.full(window - 1, np.nan), smooth], figures.COLOURS["backward"]),
+    }
+    return figures.line_chart(steps, series, x_title="training step", y_title="‖σ_t s_θ + ε‖²")
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Generating with the exact and the learned score…")
+def learned(settings: Settings, training: tuple) -> simulate.LearnedRun:
+    """Cached ``simulate.learned_run`` for the stored network ``training`` = (key, steps trained)."""
+    return simulate.learned_run(settings, _model_store()[training[0]])
+
+
+def learning_views(settings: Settings, trained: simulate.TrainedScore) -> None:
+    """The learned field against the exact one at t, then samples generated with both scores."""
+    fields = simulate.compare_fields(settings, trained)
+    origins = simulate.arrow_origins()
+    st.plotly_chart(
+        figures.field_comparison(
+            origins,
+            fields.exact,
+            fields.learned,
+            fields.weighted_error,
+            fields.density,
+            extent=simulate.EXTENT,
+            grid=simulate.GRID,
+        ),
+        key="fields",
+        config={"displayModeBar": False},
+    )
+    st.caption(
+        f"At t = {settings.time:g}: relative error E‖s_θ − s‖² / E‖s‖² over samples of p_t = "
+        f"{fields.relative_error:.3f}. The right panel is bright only where the network is wrong *and* "
+        "p_t has mass: errors where there is no data barely matter."
+    )
+    run = learned(settings, (_training_key(settings), len(trained.losses)))
+    st.plotly_chart(learned_figure(run, settings), key="cloud", config={"displayModeBar": False})
+    st.markdown(
+        f"**Distance to the data (SW):** exact score `{run.exact_distance:.3f}`, learned score "
+        f"`{run.snapshot_clouds[-1][2]:.3f}`; two data samples differ by `{run.noise_floor:.3f}`."
+    )
+    clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
+    titles = [f"after {step:,} steps: SW {distance:.3f}" for step, _, distance in run.snapshot_clouds]
+    st.plotly_chart(
+        figures.cloud_row(
+            clouds,
+            titles,
+            figures.COLOURS["backward"],
+            extent=simulate.EXTENT,
+            grid=simulate.GRID,
+            density=run.density[-1],
+        ),
+        key="snapshots",
+        config={"displayModeBar": False},
+    )
+
+
+def learned_figure(run: simulate.LearnedRun, settings: Settings) -> go.Figure:
+    """Backward clouds with the exact score and with the learned score, animated together."""
+    panels = [
+        figures.Panel("exact score", run.exact, figures.COLOURS["langevin"], run.density),
+        figures.Panel("learned score s_θ", run.learned, figures.COLOURS["backward"], run.density),
+    ]
+    labels = time_labels(run.times, simulate.LEARNED_T_END)
+    return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)

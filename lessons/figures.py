@@ -408,3 +408,53 @@ def split_triangle(
         )
     figure.update_layout(height=620, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return figure
+
+
+def field_comparison(
+    origins: np.ndarray,
+    exact: np.ndarray,
+    learned: np.ndarray,
+    weighted_error: np.ndarray,
+    density: np.ndarray,
+    *,
+    extent: float,
+    grid: np.ndarray,
+    height: int = 420,
+) -> go.Figure:
+    """Exact score arrows, learned score arrows (both (M, 2) at origins (M, 2), over the density
+    (G, G)), and the error ‖s_θ − s‖ weighted by p_t (G, G) as a heatmap; three equal-aspect panels."""
+    titles = ["exact score s_t", "learned score s_θ", "error ‖s_θ − s_t‖ × p_t"]
+    figure = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.03)
+    for column, (vectors, colour) in enumerate(
+        [(exact, COLOURS["langevin"]), (learned, COLOURS["backward"])], 1
+    ):
+        figure.add_trace(_density_trace(density, grid), row=1, col=column)
+        figure.add_trace(_arrow_trace(origins, vectors, colour, titles[column - 1]), row=1, col=column)
+    error = go.Heatmap(
+        x=grid, y=grid, z=weighted_error, colorscale="Cividis", zmin=0, showscale=True, zsmooth="best",
+        colorbar={"thickness": 12, "len": 0.8}, hovertemplate="error × p_t: %{z:.3f}<extra></extra>",
+    )  # fmt: skip
+    figure.add_trace(error, row=1, col=3)
+    _square_axes(figure, 3, extent)
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+    return figure
+
+
+def cloud_row(
+    clouds: Sequence[np.ndarray],
+    titles: Sequence[str],
+    colour: str,
+    *,
+    extent: float,
+    grid: np.ndarray,
+    density: np.ndarray,
+    height: int = 320,
+) -> go.Figure:
+    """Still clouds (N, 2) side by side over the same density (G, G), one titled panel each."""
+    figure = make_subplots(rows=1, cols=len(clouds), subplot_titles=list(titles), horizontal_spacing=0.03)
+    for column, cloud in enumerate(clouds, start=1):
+        figure.add_trace(_density_trace(density, grid), row=1, col=column)
+        figure.add_trace(_cloud_trace(cloud, colour, 3.0, titles[column - 1]), row=1, col=column)
+    _square_axes(figure, len(clouds), extent)
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+    return figure

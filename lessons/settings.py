@@ -50,6 +50,7 @@ OPTIONS: dict[str, Option] = {
     "t_end": Option("Total time T", (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)),
     "time": Option("Time t", tuple(round(0.05 * k, 2) for k in range(61))),
     "lam": Option("λ (0 = ODE, 1 = reverse SDE)", (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)),
+    "train_steps": Option("Training steps", (50, 200, 500, 1000, 2000, 4000)),
     "start": Option("Start from", tuple(START_LABELS), "segmented"),
     "method": Option("Forward step", tuple(METHOD_LABELS), "segmented"),
     "field": Option("Arrows", tuple(FIELD_LABELS), "selectbox"),
@@ -76,6 +77,7 @@ class Settings:
     t_end: float = 4.0
     time: float = 0.5
     lam: float = 1.0
+    train_steps: int = 2000
     start: str = "box"
     method: str = "exact"
     field: str = "none"

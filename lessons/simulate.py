@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core import datasets, metrics, sde
+from core import datasets, metrics, score_net, sde
 from core.mixture import GaussianMixture
 from lessons.settings import Settings
 
@@ -417,3 +417,155 @@ def duality_run(settings: Settings) -> DualityRun:
         noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
         divergence=None,
     )
+
+
+TRAIN_BATCH = 512  # denoising score matching: batch size and Adam learning rate (see bench/train.py)
+TRAIN_LR = 3e-3
+LEARNED_T_END, LEARNED_STEPS = 4.0, 200  # the backward run that compares learned and exact scores
+
+
+@dataclass(frozen=True)
+class TrainedScore:
+    """Snapshots (step, weights) of a score network s_θ during training — after few, more and all
+    steps — and the loss (S,) at every step; ``stopped`` when training was cut short."""
+
+    config: score_net.ScoreNetConfig
+    snapshots: tuple[tuple[int, dict[str, torch.Tensor]], ...]
+    losses: np.ndarray
+    stopped: bool = False
+
+    def model(self, index: int = -1) -> score_net.ScoreNet:
+        """The network as it was at snapshot ``index`` (the last one by default)."""
+        model = score_net.ScoreNet(self.config)
+        model.load_state_dict(self.snapshots[index][1])
+        return model.eval()
+
+
+def snapshot_steps(steps: int) -> tuple[int, ...]:
+    """The steps kept as snapshots: few (S/20), more (S/4) and all (S)."""
+    return tuple(sorted({max(1, steps // 20), max(1, steps // 4), steps}))
+
+
+TrainingCallback = Callable[[int, float, score_net.ScoreNet, list], object]  # (step, loss, model, snapshots)
+
+
+def train_score(settings: Settings, callback: TrainingCallback | None = None) -> TrainedScore:
+    """Train s_θ on the dataset by denoising score matching (MATH §7); ``callback(step, loss, model,
+    snapshots so far)`` runs after every step (the app draws progress and keeps partial work with it)."""
+    generator = torch.Generator().manual_seed(settings.seed)
+    model = score_net.ScoreNet(generator=generator)
+    marks, snapshots = snapshot_steps(settings.train_steps), []
+
+    def on_step(step: int, loss: float) -> object:
+        if step in marks:
+            snapshots.append((step, {k: v.clone() for k, v in model.state_dict().items()}))
+        return None if callback is None else callback(step, loss, model, snapshots)
+
+    _, losses = score_net.train(
+        datasets.make(settings.dataset),
+        steps=settings.train_steps,
+        batch_size=TRAIN_BATCH,
+        lr=TRAIN_LR,
+        generator=generator,
+        callback=on_step,
+        model=model,
+    )
+    return TrainedScore(model.config, tuple(snapshots), np.array(losses, dtype=np.float32))
+
+
+def partial_score(model: score_net.ScoreNet, snapshots: list, losses: list[float]) -> TrainedScore:
+    """A TrainedScore for training that was stopped after len(losses) steps."""
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    kept = (
+        [*snapshots, (len(losses), state)] if not snapshots or snapshots[-1][0] != len(losses) else snapshots
+    )
+    return TrainedScore(model.config, tuple(kept), np.array(losses, dtype=np.float32), stopped=True)
+
+
+@dataclass(frozen=True)
+class FieldComparison:
+    """At time t: the exact score and s_θ at arrow_origins() (M, 2), display-scaled alike; the error
+    ‖s_θ − s‖ on GRID weighted by p_t (G, G); the density (G, G) uint8; the p_t-weighted relative
+    error E‖s_θ − s‖² / E‖s‖² over samples of p_t."""
+
+    exact: np.ndarray
+    learned: np.ndarray
+    weighted_error: np.ndarray
+    density: np.ndarray
+    relative_error: float
+
+
+def compare_fields(settings: Settings, trained: TrainedScore) -> FieldComparison:
+    """The learned score against the exact one at time t = settings.time."""
+    p_t, model = datasets.make(settings.dataset).diffused(settings.time), trained.model()
+    origins = torch.from_numpy(arrow_origins())
+    exact, learned = p_t.score(origins), _learned_score(model, origins, settings.time)
+    scale = 0.9 * float(ARROW_GRID[1] - ARROW_GRID[0]) / float(exact.norm(dim=-1).quantile(0.9))
+    xx, yy = np.meshgrid(GRID, GRID)
+    grid = torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], -1))
+    error = (_learned_score(model, grid, settings.time) - p_t.score(grid)).norm(dim=-1)  # (G²,)
+    weight = torch.exp(p_t.log_prob(grid) - p_t.log_prob(grid).max())
+    samples = p_t.sample(2000, torch.Generator().manual_seed(settings.seed))
+    true_scores = p_t.score(samples)
+    gap = (_learned_score(model, samples, settings.time) - true_scores).square().sum(-1).mean()
+    return FieldComparison(
+        exact=(scale * exact).clamp(-3, 3).numpy(),
+        learned=(scale * learned).clamp(-3, 3).numpy(),
+        weighted_error=(error * weight).reshape(len(GRID), len(GRID)).numpy(),
+        density=_density(p_t),
+        relative_error=float(gap / true_scores.square().sum(-1).mean()),
+    )
+
+
+@dataclass(frozen=True)
+class LearnedRun:
+    """Backward runs from the same N(0, I) start: ``exact`` and ``learned`` (F, N, 2) at ``times`` (F,),
+    and the final cloud (N, 2) of every snapshot with its SW distance to fresh data."""
+
+    times: np.ndarray
+    exact: np.ndarray
+    learned: np.ndarray
+    density: np.ndarray
+    snapshot_clouds: tuple[tuple[int, np.ndarray, float], ...]
+    exact_distance: float
+    noise_floor: float
+
+
+def learned_run(settings: Settings, trained: TrainedScore) -> LearnedRun:
+    """Generate with the exact score and with each snapshot of s_θ (MATH §5 with s_θ in place of s)."""
+    data = datasets.make(settings.dataset)
+    start = torch.randn(settings.particles, 2, generator=torch.Generator().manual_seed(settings.seed))
+    frames = num_frames(2 * settings.particles)
+
+    def generate(score_fn: sde.TimeScoreFn) -> sde.Trajectory:
+        generator = torch.Generator().manual_seed(settings.seed + 1)  # the same noise for every score
+        return sde.backward(
+            score_fn,
+            start,
+            t_end=LEARNED_T_END,
+            num_steps=LEARNED_STEPS,
+            generator=generator,
+            num_frames=frames,
+        )
+
+    exact = generate(data.marginal_score)
+    runs = [(step, generate(trained.model(i))) for i, (step, _) in enumerate(trained.snapshots)]
+    generator = torch.Generator().manual_seed(settings.seed + 2)
+    fresh = [data.sample(settings.particles, generator) for _ in range(2)]
+    return LearnedRun(
+        times=exact.times.numpy(),
+        exact=exact.xs.numpy(),
+        learned=runs[-1][1].xs.numpy(),
+        density=np.stack([_density(data.diffused(float(t))) for t in exact.times]),
+        snapshot_clouds=tuple(
+            (step, run.final.numpy(), metrics.sliced_wasserstein(run.final, fresh[0], generator=generator))
+            for step, run in runs
+        ),
+        exact_distance=metrics.sliced_wasserstein(exact.final, fresh[0], generator=generator),
+        noise_floor=metrics.sliced_wasserstein(fresh[1], fresh[0], generator=generator),
+    )
+
+
+def _learned_score(model: score_net.ScoreNet, x: torch.Tensor, t: float) -> torch.Tensor:
+    with torch.no_grad():
+        return model(x, t)
