@@ -288,7 +288,8 @@ def trained_score(settings: Settings) -> simulate.TrainedScore | None:
 def train_with_progress(settings: Settings) -> simulate.TrainedScore | None:
     """Train with a progress bar and a live loss curve; any click (Stop) interrupts and keeps the work."""
     key = _training_key(settings)
-    st.button("Stop training", key="stop_training", icon=":material/stop:")
+    stop = st.empty()
+    stop.button("Stop training", key="stop_training", icon=":material/stop:")
     progress = st.progress(0.0, text="Starting to train…")
     curve = st.empty()
     losses: list[float] = []
@@ -309,8 +310,8 @@ def train_with_progress(settings: Settings) -> simulate.TrainedScore | None:
         st.warning(str(error), icon=":material/tune:")
         return None
     st.session_state.pop("training_partial", None)
-    progress.empty()
-    curve.empty()
+    for placeholder in (stop, progress, curve):
+        placeholder.empty()
     _remember(key, trained)
     return trained
 
