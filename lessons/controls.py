@@ -148,8 +148,23 @@ def readouts(run: simulate.Run, *, time_title: str, colour: str) -> None:
         "Distance of the cloud to fresh exact samples at each frame; the dashed line is the distance "
         "between two independent exact samples, what 'no difference' looks like."
     )
+    _verdict(run)
     for label, value in run.readouts:
         st.markdown(f"**{label}:** `{value}`")
+
+
+def _verdict(run: simulate.Run) -> None:
+    """Say in words whether the final cloud matches the exact distribution, within sampling noise."""
+    final, floor = float(run.distances[-1]), run.noise_floor
+    if final <= 2 * floor + 0.03:
+        st.success(
+            f"The final cloud matches the exact distribution: distance {final:.3f}, sampling noise {floor:.3f}."
+        )
+    else:
+        st.warning(
+            f"The final cloud is off: distance {final:.3f} against sampling noise {floor:.3f}. "
+            "A smaller step size h (or, going backward, a longer total time T) brings it closer."
+        )
 
 
 def _widget(name: str) -> None:

@@ -255,7 +255,7 @@ def _arrow_points(origins: np.ndarray, vectors: np.ndarray) -> dict:
 def _with_gaps(values: np.ndarray) -> list[float | None]:
     """A NaN-separated coordinate array as a list with None gaps: plotly.js breaks lines at null,
     but connects across NaN inside a typed (binary) array."""
-    return [None if np.isnan(v) else round(float(v), 4) for v in values]
+    return [None if np.isnan(v) else round(float(v), 3) for v in values]
 
 
 def _square_axes(figure: go.Figure, count: int, extent: float) -> None:

@@ -1,7 +1,7 @@
 """What each lesson simulates: engine runs turned into display-ready numpy arrays (no Streamlit here).
 
 Each ``*_run(settings)`` returns a frozen ``Run`` (or a pair for duality): frames subsampled to keep
-a chart under 1 MB, the exact density p_t on a grid (uint8), the distance of every frame to the exact
+every chart under 1 MB at the defaults, the exact density p_t on a grid (uint8), the distance of every frame to the exact
 marginal, and readouts. Divergence is reported, never drawn.
 """
 
@@ -20,9 +20,9 @@ from lessons.settings import Settings
 
 EXTENT = 3.5  # half-width of every particle plot: N(0, I) and the unit-spread data fit inside
 GRID = np.linspace(-EXTENT, EXTENT, 32, dtype=np.float32)  # density grid, both axes
-ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 13, dtype=np.float32)
+ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 11, dtype=np.float32)
 TRACED = 6  # particles whose paths are drawn
-MAX_STEPS = 8000  # T / h beyond this is refused with a note
+MAX_STEPS = 4000  # T / h beyond this is refused with a note (a few seconds of simulation)
 PROJECTIONS = 32  # sliced-Wasserstein directions for the per-frame distances
 ARROWS_PER_CLOUD = 12  # particles that carry drift arrows in the splitting lesson (more is unreadable)
 DRIFT_DISPLAY = 0.45  # median drawn drift length, in data units
@@ -49,6 +49,11 @@ def num_frames(particles: int) -> int:
     return int(np.clip(40_000 // particles, 20, 40))
 
 
+def _frames_for(settings: Settings) -> int:
+    """Frames of a one-panel run; a field of arrows costs about as much as 500 more particles."""
+    return num_frames(settings.particles + (500 if settings.field != "none" else 0))
+
+
 def steps_for(settings: Settings) -> int:
     """S = T / h, rounded; raises ValueError with a plain-words message when it is too many."""
     steps = max(1, round(settings.t_end / settings.step_size))
@@ -71,7 +76,7 @@ def langevin_run(settings: Settings) -> Run:
         step_size=settings.step_size,
         num_steps=settings.num_steps,
         generator=generator,
-        num_frames=num_frames(settings.particles),
+        num_frames=_frames_for(settings),
     )
     marginal = _constant(target)
     readouts = _moment_readouts(trajectory.final, target) + _ula_readouts(trajectory, target, settings)
@@ -88,7 +93,7 @@ def forward_run(settings: Settings) -> Run:
         num_steps=steps_for(settings),
         exact=settings.method == "exact",
         generator=generator,
-        num_frames=num_frames(settings.particles),
+        num_frames=_frames_for(settings),
     )
     h, end = settings.step_size, data.diffused(settings.t_end)
     readouts = (
@@ -112,7 +117,7 @@ def backward_run(settings: Settings) -> Run:
         num_steps=steps_for(settings),
         lam=settings.lam,
         generator=generator,
-        num_frames=num_frames(settings.particles),
+        num_frames=_frames_for(settings),
     )
     start_gap = metrics.sliced_wasserstein(
         torch.randn(2000, 2, generator=generator), data.diffused(settings.t_end).sample(2000, generator)

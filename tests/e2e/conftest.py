@@ -1,0 +1,135 @@
+"""Fixtures for the real-browser tests: one Streamlit server and one headless Chromium for the session.
+
+The tests need the system Chromium (``/usr/bin/chromium``) and the ``playwright`` package; without
+either they skip with a one-line reason, except under ``CI=true``, where they fail instead: CI must
+run them. Playwright is imported only here, lazily, so that collecting the tests never needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SERVER_START_TIMEOUT = 90.0  # seconds; a cold import of torch + streamlit on a busy CI runner
+TIMEOUT_MS = 60_000  # any single wait in a page: loads, reruns, renders
+
+
+def missing_requirement() -> str | None:
+    """Why the browser tests cannot run here (no Chromium, no playwright), or None if they can."""
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (.ci/run installs it)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"playwright is not importable ({error}); pip install -r requirements-dev.txt"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_requirements() -> None:
+    """Skip the browser tests with a one-line reason when they cannot run; fail instead under CI."""
+    reason = missing_requirement()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests must run under CI=true, but: {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Wait until ``url`` answers "ok"; fail with the server log if it dies or takes too long."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The file the server writes its output to (quoted in failures)."""
+    return tmp_path_factory.mktemp("streamlit") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_requirements: None, server_log: Path) -> Iterator[str]:
+    """``streamlit run app.py``, headless on a free port, for the whole session; its base URL."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "streamlit", "run", "app.py"),
+        *("--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"),
+        *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
+    ]
+    with server_log.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(f"{base}/_stcore/health", process, server_log)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(browser_requirements: None):
+    """Headless system Chromium, launched once for the session."""
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One browser context (cookies, cache) shared by the tests' tabs."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The folder the page screenshots go to (kept out of git by .gitignore)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS

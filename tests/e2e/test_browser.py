@@ -1,0 +1,256 @@
+"""Every page in a real browser (headless Chromium): it loads, draws its charts with their points, plays
+its animation, follows the step-size control, and restores the settings of a shared URL.
+
+The pages come from ``LESSONS`` in app.py (read from its source, not imported) plus the home page.
+Each page is opened once, in its own tab, from a URL with small particle counts, and the tests then
+run on that tab in file order: the read-only checks first, the ones that change the page last.
+Chart contents are read from the plotly div (``gd._fullData``, ``gd._transitionData._frames``).
+"""
+
+from __future__ import annotations
+
+import ast
+import urllib.parse
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from lessons.settings import OPTIONS, Settings, format_value, parse_value
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = {"backward": {"step_size": "0.05", "particles": "200", "dataset": "spiral"}}  # the issue's link
+SMALL = "200"  # particles on every other lesson page: the checks do not need the defaults
+OTHER_DATASET = "two_modes"  # a dataset no page has as its default and no page blows up on
+
+# JavaScript run in the page. ANIMATED: the plotly div with a time slider; PARTICLES: its first cloud.
+ANIMATED = (
+    "[...document.querySelectorAll('.js-plotly-plot')].find(g => (g._fullLayout?.sliders || []).length)"
+)
+PARTICLES = "g._fullData.find(t => t.type === 'scattergl' && t.mode === 'markers')"
+SETTLED = """(least = 0) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
+        && charts.length >= least && charts.every(c => {
+            const g = c.querySelector('.js-plotly-plot');
+            return g && g._fullData && g._fullData.length > 0;
+        });
+}"""
+CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
+    key: (g.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/) || [])[1],
+    frames: (g._transitionData?._frames || []).length,
+    traces: g._fullData.map(t => ({
+        type: t.type, mode: t.mode, name: t.name, x: t.x ? t.x.length : 0, y: t.y ? t.y.length : 0,
+        finite: t.x ? Array.from(t.x).filter(v => v !== null && Number.isFinite(+v)).length : 0,
+    })),
+}))"""
+PROBLEMS = """() => [...document.querySelectorAll(
+    '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText)"""
+ANIMATION_STATE = f"""() => {{
+    const g = {ANIMATED}; const t = {PARTICLES};
+    return {{active: g._fullLayout.sliders[0].active, x: Array.from(t.x.slice(0, 8)), points: t.x.length}};
+}}"""
+# a hash of every animation frame's data: changes with the simulation, not with playing the animation
+FRAMES_DIGEST = f"""() => {{
+    const g = {ANIMATED}; let h = 2166136261;
+    const add = v => {{ h = Math.imul(h ^ (Math.round(+v * 1e4) | 0), 16777619); }};
+    const walk = v => {{
+        if (v === null || v === undefined) return;
+        if (typeof v === 'number') add(v);
+        else if (typeof v === 'string') for (const c of v) add(c.charCodeAt(0));
+        else if (ArrayBuffer.isView(v)) v.forEach(add);
+        else if (Array.isArray(v)) v.forEach(walk);
+        else if (typeof v === 'object') Object.keys(v).sort().forEach(k => walk(v[k]));
+    }};
+    walk(g._transitionData._frames.map(f => f.data));
+    return h >>> 0;
+}}"""
+
+
+def app_pages() -> dict[str, str]:
+    """Page name -> its file: ``home`` and every ``LESSONS`` entry of app.py (by url path)."""
+    tree = ast.parse((ROOT / "app.py").read_text())
+    lessons = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS"
+    )
+    return {"home": "lessons/home.py"} | {url: path for path, *_, url in ast.literal_eval(lessons)}
+
+
+@cache
+def page_constants(path: str) -> tuple[tuple[str, ...], Settings]:
+    """CONTROLS and DEFAULTS = Settings(...) of a page, read from its source (importing it runs it)."""
+    found = {
+        node.targets[0].id: node.value
+        for node in ast.parse((ROOT / path).read_text()).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    controls = ast.literal_eval(found["CONTROLS"]) if "CONTROLS" in found else ()
+    call = found.get("DEFAULTS")
+    keywords = call.keywords if isinstance(call, ast.Call) else []
+    return controls, Settings(**{k.arg: ast.literal_eval(k.value) for k in keywords})
+
+
+PAGES = app_pages()
+LESSON_PAGES = [name for name, path in PAGES.items() if page_constants(path)[0]]
+
+
+def shared_query(name: str) -> dict[str, str]:
+    """The URL settings a page is opened with: the issue's link on backward; elsewhere 200 particles,
+    another dataset and the step size just below the page's default (so the test can move it up)."""
+    if name in SHARED:
+        return SHARED[name]
+    controls, defaults = page_constants(PAGES[name])
+    query = {}
+    if "particles" in controls:
+        query["particles"] = SMALL
+    if "dataset" in controls:
+        query["dataset"] = OTHER_DATASET
+    if "train_steps" in controls:
+        query["train_steps"] = str(OPTIONS["train_steps"].values[0])  # the shortest training
+    if "step_size" in controls:
+        values = OPTIONS["step_size"].values
+        below = values[max(0, values.index(defaults.step_size) - 1)]
+        query["step_size"] = f"{below:g}"
+    return query
+
+
+@dataclass
+class Tab:
+    """A browser tab showing one page of the app, and the JavaScript errors it has raised."""
+
+    name: str
+    page: object  # playwright.sync_api.Page
+    query: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+
+    def settle(self, least: int = 0) -> None:
+        """Wait until the script has finished and every chart (at least ``least``) is drawn."""
+        self.page.wait_for_function(SETTLED, arg=least)
+
+    def problems(self) -> list[str]:
+        """The texts of every exception and error box on the page."""
+        return self.page.evaluate(PROBLEMS)
+
+
+@pytest.fixture(scope="module")
+def open_tab(browser_context, app_url, screenshots):
+    """``open_tab(name)``: the page ``name`` opened from its shared URL, once per module (cached);
+    a full-height screenshot of it goes to the screenshots folder."""
+    tabs: dict[str, Tab] = {}
+
+    def opened(name: str) -> Tab:
+        if name not in tabs:
+            tabs[name] = load(browser_context, app_url, name)
+            full_height_screenshot(tabs[name], screenshots / f"{name}.png")
+        return tabs[name]
+
+    yield opened
+    for tab in tabs.values():
+        tab.page.close()
+
+
+def load(context, app_url: str, name: str) -> Tab:
+    """Open a new tab on the page's shared URL and wait for its charts."""
+    query = shared_query(name)
+    path = "" if name == "home" else name
+    tab = Tab(name, context.new_page(), query)
+    tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.page.goto(f"{app_url}/{path}?{urllib.parse.urlencode(query)}")
+    tab.settle()
+    primary = tab.page.locator('[data-testid="stBaseButton-primary"]')
+    if tab.page.locator('[data-testid="stPlotlyChart"]').count() == 0 and primary.count() == 1:
+        primary.click()  # a page that draws only after its action (learning: "Train the network")
+        tab.settle(least=1)
+    return tab
+
+
+def full_height_screenshot(tab: Tab, path: Path) -> None:
+    """Grow the viewport to the page's height (the app scrolls inside its main block), then shoot."""
+    height = tab.page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    tab.page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 6000)})
+    tab.settle(least=1)
+    tab.page.screenshot(path=path)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_without_an_exception(open_tab, name, screenshots):
+    tab = open_tab(name)
+    assert tab.problems() == []
+    assert tab.errors == [], "uncaught JavaScript errors"
+    assert (screenshots / f"{name}.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_chart_is_drawn_with_its_points(open_tab, name):
+    charts = open_tab(name).page.evaluate(CHARTS)
+    assert charts
+    for chart in charts:
+        drawn = [t for t in chart["traces"] if t["x"] > 0 and t["x"] == t["y"]]
+        assert drawn, f"chart {chart['key']} has no trace with points: {chart['traces']}"
+        clouds = [t for t in chart["traces"] if t["type"] == "scattergl" and t["mode"] == "markers"]
+        assert all(0 < t["x"] == t["finite"] for t in clouds), f"empty or non-finite cloud in {chart}"
+
+
+@pytest.mark.parametrize("name", LESSON_PAGES)
+def test_animated_cloud_has_one_point_per_particle_in_every_frame(open_tab, name):
+    tab = open_tab(name)
+    state = tab.page.evaluate(ANIMATION_STATE)
+    assert state["points"] == int(tab.query.get("particles", page_constants(PAGES[name])[1].particles))
+    assert next(c for c in tab.page.evaluate(CHARTS) if c["frames"])["frames"] >= 10
+
+
+@pytest.mark.parametrize("name", LESSON_PAGES)
+def test_shared_url_restores_its_settings(open_tab, name):
+    tab = open_tab(name)
+    url_query = urllib.parse.parse_qs(urllib.parse.urlparse(tab.page.url).query)
+    notes = tab.page.locator('[data-testid="stAlertContentInfo"]').all_inner_texts()
+    assert not [note for note in notes if "Ignored" in note], notes
+    for setting, text in tab.query.items():
+        value = parse_value(setting, text)
+        assert shown_value(tab, setting) == format_value(setting, value), setting
+        assert parse_value(setting, url_query[setting][0]) == value, f"{setting} lost from the URL"
+
+
+def shown_value(tab: Tab, setting: str) -> str:
+    """What the control of ``setting`` shows: a select slider's value text or a selectbox's text."""
+    option = OPTIONS[setting]
+    if option.widget == "select_slider":
+        return tab.page.get_by_role("slider", name=option.label, exact=True).get_attribute("aria-valuetext")
+    assert option.widget == "selectbox", f"no reader for a {option.widget} in the shared URL"
+    return tab.page.get_by_role("combobox", name=option.label, exact=True).input_value()
+
+
+@pytest.mark.parametrize("name", LESSON_PAGES)
+def test_play_advances_the_frames(open_tab, name):
+    tab = open_tab(name)
+    before = tab.page.evaluate(ANIMATION_STATE)
+    buttons = tab.page.locator(".js-plotly-plot .updatemenu-button")
+    buttons.filter(has_text="Play").first.click()
+    tab.page.wait_for_function(
+        f"() => {{ const g = {ANIMATED}; return g._fullLayout.sliders[0].active >= 3 }}"
+    )
+    buttons.filter(has_text="Pause").first.click()
+    after = tab.page.evaluate(ANIMATION_STATE)
+    assert after["active"] > before["active"]
+    assert after["x"] != before["x"], "the drawn particles did not move"
+    assert tab.problems() == []
+
+
+@pytest.mark.parametrize("name", [n for n in LESSON_PAGES if "step_size" in page_constants(PAGES[n])[0]])
+def test_moving_the_step_size_changes_the_chart(open_tab, name):
+    tab = open_tab(name)
+    thumb = tab.page.get_by_role("slider", name=OPTIONS["step_size"].label, exact=True)
+    values = OPTIONS["step_size"].values
+    higher = values[values.index(parse_value("step_size", thumb.get_attribute("aria-valuetext"))) + 1]
+    before = tab.page.evaluate(FRAMES_DIGEST)
+    thumb.focus()
+    tab.page.keyboard.press("ArrowRight")
+    tab.page.wait_for_function(f"(before) => ({FRAMES_DIGEST})() !== before && ({SETTLED})(1)", arg=before)
+    assert thumb.get_attribute("aria-valuetext") == format_value("step_size", higher)
+    assert f"step_size={higher:g}" in tab.page.url
+    assert tab.problems() == []
+    assert tab.page.evaluate(ANIMATION_STATE)["points"] > 0
