@@ -1,0 +1,65 @@
+"""Lesson 6 under AppTest with a tiny training budget, and the training helpers behind it."""
+
+from __future__ import annotations
+
+import torch
+from test_pages import assert_no_exception, open_page
+
+from lessons import controls, simulate
+from lessons.settings import Settings
+
+TINY = {"train_steps": "50", "particles": "200", "seed": "7"}
+
+
+def test_the_page_asks_for_training_before_showing_any_chart():
+    controls._model_store().clear()
+    at = open_page("learning", **TINY)
+    assert_no_exception(at)
+    assert not at.get("plotly_chart")
+    assert any("Train the network" in info.value for info in at.info)
+
+
+def test_training_draws_the_loss_fields_samples_and_snapshots_without_exception():
+    controls._model_store().clear()
+    at = open_page("learning", **TINY)
+    at.button(key="train").click().run()
+    assert_no_exception(at)
+    assert len(at.get("plotly_chart")) == 4  # loss, fields, exact vs learned samples, snapshots
+    assert any("Trained for 50 steps" in caption.value for caption in at.caption)
+
+
+def test_moving_time_or_particles_after_training_never_retrains(monkeypatch):
+    controls._model_store().clear()
+    calls = []
+    real_train = simulate.train_score
+    monkeypatch.setattr(simulate, "train_score", lambda *a, **k: calls.append(1) or real_train(*a, **k))
+    at = open_page("learning", **TINY)
+    at.button(key="train").click().run()
+    at.select_slider(key="time").set_value(1.0).run()
+    at.select_slider(key="particles").set_value(100).run()
+    assert_no_exception(at)
+    assert len(calls) == 1
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_snapshots_are_taken_after_few_more_and_all_steps():
+    assert simulate.snapshot_steps(2000) == (100, 500, 2000)
+    trained = simulate.train_score(Settings(dataset="two_modes", train_steps=40, seed=1))
+    assert [step for step, _ in trained.snapshots] == [2, 10, 40]
+    assert len(trained.losses) == 40 and not trained.stopped
+
+
+def test_stopped_training_keeps_its_work_with_a_final_snapshot():
+    settings = Settings(dataset="two_modes", train_steps=40, seed=1)
+    kept = {}
+
+    def stop_at_15(step, loss, model, snapshots):
+        kept.update(model=model, snapshots=list(snapshots), losses=kept.get("losses", []) + [loss])
+        return False if step == 15 else None
+
+    simulate.train_score(settings, stop_at_15)
+    partial = simulate.partial_score(kept["model"], kept["snapshots"], kept["losses"])
+    assert partial.stopped and [step for step, _ in partial.snapshots] == [2, 10, 15]
+    x = torch.tensor([[0.1, -0.2]])
+    with torch.no_grad():
+        assert torch.equal(partial.model()(x, 0.5), kept["model"](x, 0.5))
