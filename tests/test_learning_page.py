@@ -54,7 +54,7 @@ def test_stopped_training_keeps_its_work_with_a_final_snapshot():
     kept = {}
 
     def stop_at_15(step, loss, model, snapshots):
-        kept.update(model=model, snapshots=list(snapshots), losses=kept.get("losses", []) + [loss])
+        kept.update(model=model, snapshots=list(snapshots), losses=[*kept.get("losses", []), loss])
         return False if step == 15 else None
 
     simulate.train_score(settings, stop_at_15)

@@ -219,9 +219,14 @@ def shown_value(tab: Tab, setting: str) -> str:
     """What the control of ``setting`` shows: a select slider's value text or a selectbox's text."""
     option = OPTIONS[setting]
     if option.widget == "select_slider":
-        return tab.page.get_by_role("slider", name=option.label, exact=True).get_attribute("aria-valuetext")
+        return control(tab, "slider", option.label).get_attribute("aria-valuetext")
     assert option.widget == "selectbox", f"no reader for a {option.widget} in the shared URL"
-    return tab.page.get_by_role("combobox", name=option.label, exact=True).input_value()
+    return control(tab, "combobox", option.label).input_value()
+
+
+def control(tab: Tab, role: str, label: str):
+    """The element of ``role`` whose aria-label is ``label`` (a slider's thumb, a selectbox's input)."""
+    return tab.page.locator(f'[role="{role}"][aria-label="{label}"]')
 
 
 @pytest.mark.parametrize("name", LESSON_PAGES)
@@ -243,7 +248,7 @@ def test_play_advances_the_frames(open_tab, name):
 @pytest.mark.parametrize("name", [n for n in LESSON_PAGES if "step_size" in page_constants(PAGES[n])[0]])
 def test_moving_the_step_size_changes_the_chart(open_tab, name):
     tab = open_tab(name)
-    thumb = tab.page.get_by_role("slider", name=OPTIONS["step_size"].label, exact=True)
+    thumb = control(tab, "slider", OPTIONS["step_size"].label)
     values = OPTIONS["step_size"].values
     higher = values[values.index(parse_value("step_size", thumb.get_attribute("aria-valuetext"))) + 1]
     before = tab.page.evaluate(FRAMES_DIGEST)
