@@ -28,7 +28,6 @@ DRIFT_LABELS = {
 }
 CACHE_ENTRIES = 24
 TRAINED_MODELS = 8  # trained score networks kept for all sessions (newest first out when full)
-PROGRESS_EVERY = 25  # training steps between progress updates
 Result = TypeVar("Result")
 
 
@@ -292,43 +291,34 @@ def _remember(key: tuple, trained: simulate.TrainedScore) -> None:
 
 
 def trained_score(settings: Settings) -> simulate.TrainedScore | None:
-    """The network trained for these settings, if any; training that a click interrupted is kept."""
-    partial = st.session_state.pop("training_partial", None)
-    if partial is not None:
-        key, model, snapshots, losses = partial
-        _remember(key, simulate.partial_score(model, snapshots, losses))
+    """The network trained for these settings, if any."""
     return _model_store().get(_training_key(settings))
 
 
-def train_with_progress(settings: Settings) -> simulate.TrainedScore | None:
-    """Train with a progress bar and a live loss curve; any click (Stop) interrupts and keeps the work."""
-    key = _training_key(settings)
+def training(settings: Settings) -> simulate.TrainedScore | None:
+    """The Train button and, while training runs, one chunk per rerun with a progress bar, a live
+    loss curve and a Stop button; returns the finished (or stopped) network, else the stored one."""
+    job = st.session_state.get("training_job")
+    if job is not None and _training_key(job.settings) != _training_key(settings):
+        job = st.session_state["training_job"] = None  # the student changed the setup: abandon it
+    if st.button("Train the network", key="train", icon=":material/model_training:", type="primary"):
+        job = st.session_state["training_job"] = simulate.start_training(settings)
+    if job is None:
+        return trained_score(settings)
     stop = st.empty()
-    stop.button("Stop training", key="stop_training", icon=":material/stop:")
-    progress = st.progress(0.0, text="Starting to train…")
-    curve = st.empty()
-    losses: list[float] = []
-
-    def report(step: int, loss: float, model: object, snapshots: list) -> None:
-        losses.append(loss)
-        if step % PROGRESS_EVERY and step != settings.train_steps:
-            return
-        st.session_state["training_partial"] = (key, model, list(snapshots), list(losses))
-        progress.progress(
-            step / settings.train_steps, text=f"Step {step:,} of {settings.train_steps:,} · loss {loss:.3f}"
-        )
-        curve.plotly_chart(loss_figure(np.array(losses)), config={"displayModeBar": False})
-
-    try:
-        trained = simulate.train_score(settings, report)
-    except ValueError as error:
-        st.warning(str(error), icon=":material/tune:")
-        return None
-    st.session_state.pop("training_partial", None)
-    for placeholder in (stop, progress, curve):
-        placeholder.empty()
-    _remember(key, trained)
-    return trained
+    if not stop.button("Stop training", key="stop_training", icon=":material/stop:"):
+        simulate.advance_training(job)
+        if not job.done:
+            steps, done = settings.train_steps, len(job.losses)
+            st.progress(done / steps, text=f"Step {done:,} of {steps:,} · loss {job.losses[-1]:.3f}")
+            st.plotly_chart(
+                loss_figure(np.array(job.losses)), key="live_loss", config={"displayModeBar": False}
+            )
+            st.rerun()
+    stop.empty()
+    st.session_state["training_job"] = None
+    _remember(_training_key(settings), simulate.finish_training(job))
+    return trained_score(settings)
 
 
 def loss_figure(losses: np.ndarray) -> go.Figure:

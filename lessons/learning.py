@@ -42,9 +42,7 @@ def explore() -> None:
     with left:
         settings = controls.controls("learning", CONTROLS, DEFAULTS)
     with right:
-        trained = controls.trained_score(settings)
-        if st.button("Train the network", key="train", icon=":material/model_training:", type="primary"):
-            trained = controls.train_with_progress(settings) or trained
+        trained = controls.training(settings)
         if trained is None:
             st.info("Press **Train the network** to fit s_θ to this dataset (a few seconds).")
             return

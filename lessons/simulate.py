@@ -426,6 +426,7 @@ def duality_run(settings: Settings) -> DualityRun:
 
 TRAIN_BATCH = 512  # denoising score matching: batch size and Adam learning rate (see bench/train.py)
 TRAIN_LR = 3e-3
+TRAIN_CHUNK = 250  # steps between two progress updates (and chances to stop)
 LEARNED_T_END, LEARNED_STEPS = 4.0, 200  # the backward run that compares learned and exact scores
 
 
@@ -451,40 +452,66 @@ def snapshot_steps(steps: int) -> tuple[int, ...]:
     return tuple(sorted({max(1, steps // 20), max(1, steps // 4), steps}))
 
 
-TrainingCallback = Callable[[int, float, score_net.ScoreNet, list], object]  # (step, loss, model, snapshots)
+@dataclass
+class TrainingJob:
+    """Training under way, advanced a chunk at a time so that the app can draw progress and stop
+    between chunks: the network, its random stream, the snapshots so far and the loss per step."""
+
+    settings: Settings
+    model: score_net.ScoreNet
+    generator: torch.Generator
+    snapshots: list[tuple[int, dict[str, torch.Tensor]]]
+    losses: list[float]
+
+    @property
+    def done(self) -> bool:
+        """Whether every requested step has been taken."""
+        return len(self.losses) >= self.settings.train_steps
 
 
-def train_score(settings: Settings, callback: TrainingCallback | None = None) -> TrainedScore:
-    """Train s_θ on the dataset by denoising score matching (MATH §7); ``callback(step, loss, model,
-    snapshots so far)`` runs after every step (the app draws progress and keeps partial work with it)."""
+def start_training(settings: Settings) -> TrainingJob:
+    """A fresh network (initialised from the seed) with no step taken."""
     generator = torch.Generator().manual_seed(settings.seed)
-    model = score_net.ScoreNet(generator=generator)
-    marks, snapshots = snapshot_steps(settings.train_steps), []
+    return TrainingJob(settings, score_net.ScoreNet(generator=generator), generator, [], [])
 
-    def on_step(step: int, loss: float) -> object:
-        if step in marks:
-            snapshots.append((step, {k: v.clone() for k, v in model.state_dict().items()}))
-        return None if callback is None else callback(step, loss, model, snapshots)
+
+def advance_training(job: TrainingJob) -> None:
+    """Train the next TRAIN_CHUNK steps (fewer at the end) by denoising score matching (MATH §7),
+    keeping a snapshot of the weights at each of ``snapshot_steps``. Each chunk is one Adam run with
+    its own cosine learning-rate cycle."""
+    done, marks = len(job.losses), snapshot_steps(job.settings.train_steps)
+
+    def keep_snapshots(step: int, _: float) -> None:
+        if done + step in marks:
+            job.snapshots.append((done + step, {k: v.clone() for k, v in job.model.state_dict().items()}))
 
     _, losses = score_net.train(
-        datasets.make(settings.dataset),
-        steps=settings.train_steps,
+        datasets.make(job.settings.dataset),
+        steps=min(TRAIN_CHUNK, job.settings.train_steps - done),
         batch_size=TRAIN_BATCH,
         lr=TRAIN_LR,
-        generator=generator,
-        callback=on_step,
-        model=model,
+        generator=job.generator,
+        callback=keep_snapshots,
+        model=job.model,
     )
-    return TrainedScore(model.config, tuple(snapshots), np.array(losses, dtype=np.float32))
+    job.losses.extend(losses)
 
 
-def partial_score(model: score_net.ScoreNet, snapshots: list, losses: list[float]) -> TrainedScore:
-    """A TrainedScore for training that was stopped after len(losses) steps."""
-    state = {k: v.clone() for k, v in model.state_dict().items()}
-    kept = (
-        [*snapshots, (len(losses), state)] if not snapshots or snapshots[-1][0] != len(losses) else snapshots
-    )
-    return TrainedScore(model.config, tuple(kept), np.array(losses, dtype=np.float32), stopped=True)
+def finish_training(job: TrainingJob) -> TrainedScore:
+    """The job's result; stopped early when it has not taken every step (its last state is kept)."""
+    snapshots = list(job.snapshots)
+    if not snapshots or snapshots[-1][0] != len(job.losses):
+        snapshots.append((len(job.losses), {k: v.clone() for k, v in job.model.state_dict().items()}))
+    losses = np.array(job.losses, dtype=np.float32)
+    return TrainedScore(job.model.config, tuple(snapshots), losses, stopped=not job.done)
+
+
+def train_score(settings: Settings) -> TrainedScore:
+    """Train s_θ for settings.train_steps steps, chunk after chunk, as the app does."""
+    job = start_training(settings)
+    while not job.done:
+        advance_training(job)
+    return finish_training(job)
 
 
 @dataclass(frozen=True)

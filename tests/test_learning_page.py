@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from test_pages import assert_no_exception, open_page
 
@@ -31,14 +32,14 @@ def test_training_draws_the_loss_fields_samples_and_snapshots_without_exception(
 def test_moving_time_or_particles_after_training_never_retrains(monkeypatch):
     controls._model_store().clear()
     calls = []
-    real_train = simulate.train_score
-    monkeypatch.setattr(simulate, "train_score", lambda *a, **k: calls.append(1) or real_train(*a, **k))
+    real_advance = simulate.advance_training
+    monkeypatch.setattr(simulate, "advance_training", lambda job: calls.append(1) or real_advance(job))
     at = open_page("learning", **TINY)
     at.button(key="train").click().run()
     at.select_slider(key="time").set_value(1.0).run()
     at.select_slider(key="particles").set_value(100).run()
     assert_no_exception(at)
-    assert len(calls) == 1
+    assert len(calls) == 1  # 50 steps are one chunk, taken once
     assert len(at.get("plotly_chart")) == 4
 
 
@@ -50,16 +51,21 @@ def test_snapshots_are_taken_after_few_more_and_all_steps():
 
 
 def test_stopped_training_keeps_its_work_with_a_final_snapshot():
-    settings = Settings(dataset="two_modes", train_steps=40, seed=1)
-    kept = {}
-
-    def stop_at_15(step, loss, model, snapshots):
-        kept.update(model=model, snapshots=list(snapshots), losses=[*kept.get("losses", []), loss])
-        return False if step == 15 else None
-
-    simulate.train_score(settings, stop_at_15)
-    partial = simulate.partial_score(kept["model"], kept["snapshots"], kept["losses"])
-    assert partial.stopped and [step for step, _ in partial.snapshots] == [2, 10, 15]
+    job = simulate.start_training(Settings(dataset="two_modes", train_steps=600, seed=1))
+    simulate.advance_training(job)  # one chunk of TRAIN_CHUNK steps, then the student presses Stop
+    stopped = simulate.finish_training(job)
+    assert stopped.stopped and len(stopped.losses) == simulate.TRAIN_CHUNK
+    assert [step for step, _ in stopped.snapshots] == [30, 150, simulate.TRAIN_CHUNK]
     x = torch.tensor([[0.1, -0.2]])
     with torch.no_grad():
-        assert torch.equal(partial.model()(x, 0.5), kept["model"](x, 0.5))
+        assert torch.equal(stopped.model()(x, 0.5), job.model(x, 0.5))
+
+
+def test_training_in_chunks_is_reproducible_for_a_seed():
+    first, second = (
+        simulate.train_score(Settings(dataset="two_modes", train_steps=300, seed=4)) for _ in range(2)
+    )
+    assert np.array_equal(first.losses, second.losses)
+    assert all(
+        torch.equal(first.snapshots[-1][1][k], second.snapshots[-1][1][k]) for k in first.snapshots[-1][1]
+    )

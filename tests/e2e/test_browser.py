@@ -46,6 +46,14 @@ CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
         finite: t.x ? Array.from(t.x).filter(v => v !== null && Number.isFinite(+v)).length : 0,
     })),
 }))"""
+STATE = """() => ({
+    script: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    charts: [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(
+        c => c.querySelector('.js-plotly-plot')?._fullData?.length ?? 'not drawn'),
+    alerts: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlert"]')].map(
+        e => e.innerText.slice(0, 300)),
+})"""
 PROBLEMS = """() => [...document.querySelectorAll(
     '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText)"""
 ANIMATION_STATE = f"""() => {{
@@ -128,8 +136,12 @@ class Tab:
     errors: list[str] = field(default_factory=list)
 
     def settle(self, least: int = 0) -> None:
-        """Wait until the script has finished and every chart (at least ``least``) is drawn."""
-        self.page.wait_for_function(SETTLED, arg=least)
+        """Wait until the script has finished and every chart (at least ``least``) is drawn; on a
+        timeout, fail with what the page shows instead."""
+        try:
+            self.page.wait_for_function(SETTLED, arg=least)
+        except Exception as error:  # playwright's TimeoutError: not importable at collection
+            pytest.fail(f"{self.name} did not settle ({type(error).__name__}): {self.page.evaluate(STATE)}")
 
     def problems(self) -> list[str]:
         """The texts of every exception and error box on the page."""
@@ -224,9 +236,10 @@ def shown_value(tab: Tab, setting: str) -> str:
     return control(tab, "combobox", option.label).input_value()
 
 
-def control(tab: Tab, role: str, label: str):
-    """The element of ``role`` whose aria-label is ``label`` (a slider's thumb, a selectbox's input)."""
-    return tab.page.locator(f'[role="{role}"][aria-label="{label}"]')
+def control(tab: Tab, kind: str, label: str):
+    """The input of a control labelled ``label``: a slider's range input or a selectbox's combobox."""
+    selector = {"slider": 'input[type="range"]', "combobox": 'input[role="combobox"]'}[kind]
+    return tab.page.locator(f'{selector}[aria-label="{label}"]')
 
 
 @pytest.mark.parametrize("name", LESSON_PAGES)
