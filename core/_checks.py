@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor
 
+MAX_MAGNITUDE = 1e6  # data have unit spread: larger inputs are mistakes and overflow float32 maths
+
 
 def points(value: object, name: str, *, check_finite: bool = True) -> Tensor:
     """Return ``value`` as a float32 tensor of shape (N, 2) (with finite entries), or raise."""
@@ -20,6 +22,8 @@ def points(value: object, name: str, *, check_finite: bool = True) -> Tensor:
         raise ValueError(f"{name} must hold at least one point")
     if check_finite and not bool(torch.isfinite(tensor).all()):
         raise ValueError(f"{name} must be finite (it contains NaN or inf)")
+    if float(tensor.detach().abs().amax()) > MAX_MAGNITUDE:  # False for NaN (then the caller's concern)
+        raise ValueError(f"{name} must be within ±{MAX_MAGNITUDE:g}")
     return tensor
 
 
@@ -55,4 +59,6 @@ def _finite_float(value: object, name: str) -> float:
         raise ValueError(f"{name} must be a number, got {value!r}") from error
     if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {value!r}")
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError(f"{name} must be within ±{MAX_MAGNITUDE:g}, got {value!r}")
     return number

@@ -18,6 +18,7 @@ from core import _checks
 from core.mixture import GaussianMixture
 
 DEFAULT_SEED = 0
+MAX_POINTS = 100_000  # a point-cloud preset's num_points option is refused above this
 NUM_POINTS = 160  # components of a point-cloud preset: a default run (2,000 × 200 steps) stays < 100 ms
 BANDWIDTH = 0.1  # σ₀ of a point-cloud preset, in units of the data's unit spread
 
@@ -26,15 +27,15 @@ Builder = Callable[..., GaussianMixture]  # builder(generator, **options)
 
 def make(name: str, generator: torch.Generator | None = None, **options: object) -> GaussianMixture:
     """Build the preset ``name``; ``generator`` seeds its points (a fixed seed when None)."""
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
     builder = DATASETS[name]
     allowed = [p for p in inspect.signature(builder).parameters if p != "generator"]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"unknown option {unknown[0]!r} for dataset {name!r}; options: {allowed}")
-    if "num_points" in options:
-        _checks.positive_int(options["num_points"], "num_points")
+    if "num_points" in options and _checks.positive_int(options["num_points"], "num_points") > MAX_POINTS:
+        raise ValueError(f"num_points must be at most {MAX_POINTS}, got {options['num_points']!r}")
     return builder(generator or torch.Generator().manual_seed(DEFAULT_SEED), **options)
 
 
@@ -56,15 +57,16 @@ def standardize(points: Tensor, bandwidth: float) -> Tensor:
     bandwidth = _checks.positive_float(bandwidth, "bandwidth")
     if bandwidth >= 1:
         raise ValueError(f"bandwidth must be below 1 (the data's unit spread), got {bandwidth!r}")
-    centred = points - points.mean(0)
+    centred = points.double() - points.double().mean(0)
     spread = float(centred.square().mean())  # ½ trace of the points' covariance
     if spread <= 1e-12:
         raise ValueError("points must not all be the same point")
-    return centred * math.sqrt((1.0 - bandwidth**2) / spread)
+    return (centred * math.sqrt((1.0 - bandwidth**2) / spread)).float()
 
 
 def eight_gaussians(generator: torch.Generator, *, std: float = 0.15) -> GaussianMixture:
     """Eight equal isotropic Gaussians N(μ_k, std² I) on a circle."""
+    std = _checks.positive_float(std, "std")
     angles = torch.arange(8) * (math.pi / 4)
     means = torch.stack([torch.cos(angles), torch.sin(angles)], -1)
     return _unit_spread(means, torch.eye(2).expand(8, 2, 2) * std**2, torch.full((8,), 1 / 8))

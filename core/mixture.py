@@ -175,8 +175,8 @@ def _checked_means(means: object, count: int) -> Tensor:
     means = _as_tensor(means, "means")
     if means.shape != (count, 2):
         raise ValueError(f"means must have shape ({count}, 2) to match weights, got {tuple(means.shape)}")
-    if not bool(torch.isfinite(means).all()):
-        raise ValueError("means must be finite")
+    if not bool(torch.isfinite(means).all()) or float(means.abs().amax()) > _checks.MAX_MAGNITUDE:
+        raise ValueError("means must be finite and within ±1e6")
     return means
 
 
@@ -184,13 +184,13 @@ def _checked_covs(covs: object, count: int) -> Tensor:
     covs = _as_tensor(covs, "covs")
     if covs.shape != (count, 2, 2):
         raise ValueError(f"covs must have shape ({count}, 2, 2) to match weights, got {tuple(covs.shape)}")
-    if not bool(torch.isfinite(covs).all()):
-        raise ValueError("covs must be finite")
+    if not bool(torch.isfinite(covs).all()) or float(covs.abs().amax()) > _checks.MAX_MAGNITUDE:
+        raise ValueError("covs must be finite and within ±1e6")
     scale = covs.abs().amax(dim=(1, 2))  # (K,)
     if bool(((covs[:, 0, 1] - covs[:, 1, 0]).abs() > 1e-6 * scale).any()):
         raise ValueError("covs must be symmetric")
     det = covs[:, 0, 0] * covs[:, 1, 1] - covs[:, 0, 1] ** 2
-    if bool((covs[:, 0, 0] <= 0).any()) or bool((det <= 1e-12 * scale**2).any()):
+    if not bool((covs[:, 0, 0] > 0).all()) or not bool((det > 1e-12 * scale**2).all()):
         raise ValueError("covs must be positive definite")
     return 0.5 * (covs + covs.transpose(1, 2))
 

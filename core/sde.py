@@ -209,7 +209,8 @@ def _run(
 
 def _recorded_steps(num_steps: int, num_frames: int | None) -> list[int]:
     """Steps 0..S when num_frames is None, else about num_frames + 1 evenly spaced ones (0 and S kept)."""
+    if num_frames is not None:
+        num_frames = _checks.positive_int(num_frames, "num_frames")
     if num_frames is None or num_frames >= num_steps:
         return list(range(num_steps + 1))
-    num_frames = _checks.positive_int(num_frames, "num_frames")
     return sorted({round(k * num_steps / num_frames) for k in range(num_frames + 1)})

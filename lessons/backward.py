@@ -54,6 +54,7 @@ def explore() -> None:
             run, settings, title="Backward particles", colour=figures.COLOURS["backward"], backward_time=True
         )
         st.plotly_chart(figure, key="cloud", config={"displayModeBar": False})
+        controls.share_and_download("backward", settings, CONTROLS, figure, (run.times, run.xs))
         controls.readouts(
             run, time_title="forward time t (runs from T down to 0)", colour=figures.COLOURS["backward"]
         )

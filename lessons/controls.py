@@ -7,10 +7,12 @@ a value that is not allowed falls back to the default with a visible note.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
@@ -391,3 +393,60 @@ def learned_figure(run: simulate.LearnedRun, settings: Settings) -> go.Figure:
     ]
     labels = time_labels(run.times, simulate.LEARNED_T_END)
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)
+
+
+def share_and_download(
+    page: str,
+    settings: Settings,
+    names: tuple[str, ...],
+    figure: go.Figure,
+    frames: tuple[np.ndarray, np.ndarray] | None = None,
+) -> None:
+    """A link to this exact setup, and downloads: the figure as a standalone HTML file (plotly.js
+    inside, works offline) and, given ``frames`` = (times (F,), xs (F, N, 2)), the trajectories as CSV."""
+    with st.expander("Share or download", icon=":material/share:"):
+        base = (st.context.url or "").rstrip("/")
+        st.caption("Link to this setup (copy button on the right):")
+        st.code(f"{base}/{page}?{urlencode(to_query(settings, names))}", language=None, wrap_lines=True)
+        st.download_button(
+            "Figure (HTML)",
+            data=lambda: figure.to_html(include_plotlyjs=True),
+            file_name=f"langevin-lab-{page}.html",
+            mime="text/html",
+            on_click="ignore",
+            icon=":material/download:",
+            key="download_html",
+        )
+        if frames is not None:
+            st.download_button(
+                "Trajectories (CSV)",
+                data=lambda: trajectories_csv(*frames),
+                file_name=f"langevin-lab-{page}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+                key="download_csv",
+            )
+
+
+def trajectories_csv(times: np.ndarray, xs: np.ndarray) -> str:
+    """One row per particle and frame: frame, t, particle, x, y;  times (F,), xs (F, N, 2)."""
+    frames, count = xs.shape[:2]
+    table = np.column_stack(
+        [
+            np.repeat(np.arange(frames), count),
+            np.repeat(times, count),
+            np.tile(np.arange(count), frames),
+            xs.reshape(-1, 2),
+        ]
+    )
+    buffer = io.StringIO()
+    np.savetxt(
+        buffer,
+        table,
+        fmt=["%d", "%.4f", "%d", "%.5f", "%.5f"],
+        delimiter=",",
+        header="frame,t,particle,x,y",
+        comments="",
+    )
+    return buffer.getvalue()

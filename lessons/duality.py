@@ -43,7 +43,9 @@ def explore() -> None:
         if run.divergence:
             st.error(run.divergence, icon=":material/warning:")
             return
-        st.plotly_chart(controls.duality_figure(run, settings), key="cloud", config={"displayModeBar": False})
+        figure = controls.duality_figure(run, settings)
+        st.plotly_chart(figure, key="cloud", config={"displayModeBar": False})
+        controls.share_and_download("duality", settings, CONTROLS, figure, (run.times, run.backward))
         controls.duality_readouts(run)
 
 

@@ -63,6 +63,7 @@ def explore() -> None:
             run, settings, title="Forward (OU) particles", colour=figures.COLOURS["forward"]
         )
         st.plotly_chart(figure, key="cloud", config={"displayModeBar": False})
+        controls.share_and_download("forward", settings, CONTROLS, figure, (run.times, run.xs))
         controls.readouts(run, time_title="forward time t", colour=figures.COLOURS["forward"])
 
 

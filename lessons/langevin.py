@@ -56,6 +56,7 @@ def explore() -> None:
             run, settings, title="Langevin (ULA) particles", colour=figures.COLOURS["langevin"], symbol="τ"
         )
         st.plotly_chart(figure, key="cloud", config={"displayModeBar": False})
+        controls.share_and_download("langevin", settings, CONTROLS, figure, (run.times, run.xs))
         controls.readouts(run, time_title="Langevin time τ = k h", colour=figures.COLOURS["langevin"])
 
 

@@ -47,10 +47,10 @@ def explore() -> None:
         cloud = controls.stepped_cloud(run, settings)
         figure = controls.drift_figure(run, settings, cloud)
         st.plotly_chart(figure, key="drifts", config={"displayModeBar": False})
-        st.plotly_chart(
-            controls.split_animation(run, settings), key="cloud", config={"displayModeBar": False}
-        )
+        animation = controls.split_animation(run, settings)
+        st.plotly_chart(animation, key="cloud", config={"displayModeBar": False})
         controls.split_readouts(run, settings)
+        controls.share_and_download("splitting", settings, CONTROLS, animation)
 
 
 explore()
