@@ -19,7 +19,10 @@ def main() -> None:
     st.set_page_config(page_title="Langevin Lab", page_icon=":material/grain:", layout="wide")
     home = st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)
     lessons = [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in LESSONS]
-    st.navigation({"Langevin Lab": [home], "Lessons": lessons}).run()
+    own_data = st.Page(
+        "lessons/own_data.py", title="Your own data", icon=":material/draw:", url_path="own-data"
+    )
+    st.navigation({"Langevin Lab": [home], "Lessons": lessons, "Explore": [own_data]}).run()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import io
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 from urllib.parse import urlencode
 
@@ -18,11 +19,19 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lessons import figures, simulate
+from lessons import figures, simulate, user_data
 from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
 
 LOG = logging.getLogger("langevin_lab")
 HALF_STEPS = {"forward": "Forward half", "backward": "Backward half", "both": "Both halves"}
+OWN_DATA_LESSONS = (
+    ("lessons/forward.py", "2 · Forward diffusion"),
+    ("lessons/backward.py", "4 · Backward diffusion"),
+    ("lessons/duality.py", "5 · Duality"),
+    ("lessons/langevin.py", "1 · Langevin dynamics"),
+    ("lessons/splitting.py", "3 · Splitting a step"),
+    ("lessons/learning.py", "6 · Learning the score"),
+)
 DRIFT_LABELS = {
     "forward": "forward drift −x",
     "backward": "backward drift x + (1+λ)s_t",
@@ -39,14 +48,24 @@ def controls(page: str, names: tuple[str, ...], defaults: Settings) -> Settings:
         settings, notes = parse_query(st.query_params.to_dict(), defaults)
         for name in names:
             st.session_state[name] = getattr(settings, name)
+        if settings.points:  # a shared link brings its own data along
+            st.session_state["own_data"] = (settings.points, settings.bandwidth)
         st.session_state["_url_page"], st.session_state["_url_notes"] = page, notes
     for note in st.session_state.pop("_url_notes", []):  # shown once, gone at the next interaction
         st.info(note, icon=":material/link_off:")
     for name in names:
         _widget(name)
     settings = Settings(**{**vars(defaults), **{name: st.session_state[name] for name in names}})
-    st.query_params.from_dict(to_query(settings, names))
+    if settings.dataset == "custom" and "own_data" in st.session_state:
+        points, bandwidth = st.session_state["own_data"]
+        settings = replace(settings, points=points, bandwidth=bandwidth)
+    st.query_params.from_dict(to_query(settings, url_names(settings, names)))
     return settings
+
+
+def url_names(settings: Settings, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The settings a link carries: the page's controls, plus own data when it is in use."""
+    return (*names, "points", "bandwidth") if settings.dataset == "custom" and settings.points else names
 
 
 def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result | None:
@@ -407,7 +426,11 @@ def share_and_download(
     with st.expander("Share or download", icon=":material/share:"):
         base = (st.context.url or "").rstrip("/")
         st.caption("Link to this setup (copy button on the right):")
-        st.code(f"{base}/{page}?{urlencode(to_query(settings, names))}", language=None, wrap_lines=True)
+        st.code(
+            f"{base}/{page}?{urlencode(to_query(settings, url_names(settings, names)))}",
+            language=None,
+            wrap_lines=True,
+        )
         st.download_button(
             "Figure (HTML)",
             data=lambda: figure.to_html(include_plotlyjs=True),
@@ -450,3 +473,43 @@ def trajectories_csv(times: np.ndarray, xs: np.ndarray) -> str:
         comments="",
     )
     return buffer.getvalue()
+
+
+def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None:
+    """Check the uploaded (else drawn) points, preview their density, and offer them to every lesson."""
+    if csv is None and not len(drawn):
+        st.info(f"Draw or upload at least {user_data.MIN_POINTS} points to see their density here.")
+        return
+    try:
+        points, notes = user_data.parse_csv(csv) if csv is not None else user_data.checked_points(drawn)
+    except ValueError as error:
+        st.warning(str(error), icon=":material/rule:")
+        return
+    for note in notes:
+        st.info(note, icon=":material/filter_alt:")
+    encoded = user_data.encode(user_data.standardized(points, bandwidth))
+    preview = user_data.mixture(encoded, bandwidth)
+    density = simulate.density_image(preview)
+    st.plotly_chart(
+        figures.cloud_row(
+            [user_data.decode(encoded)],
+            [f"{len(points)} points, σ₀ = {bandwidth:g}"],
+            figures.COLOURS["data"],
+            extent=simulate.EXTENT,
+            grid=simulate.GRID,
+            density=density,
+            height=420,
+        ),
+        key="own_preview",
+        config={"displayModeBar": False},
+    )
+    if st.button(
+        "Use these data in every lesson", key="use_own_data", type="primary", icon=":material/check:"
+    ):
+        st.session_state["own_data"] = (encoded, bandwidth)
+    if st.session_state.get("own_data") == (encoded, bandwidth):
+        st.success("In use: choose **Your own data** as the dataset on any lesson, or follow a link below.")
+        query = {"dataset": "custom", "points": encoded, "bandwidth": f"{bandwidth:g}"}
+        columns = st.columns(3)
+        for index, (path, title) in enumerate(OWN_DATA_LESSONS):
+            columns[index % 3].page_link(path, label=title, query_params=query)

@@ -431,9 +431,16 @@ def field_comparison(
         figure.add_trace(_density_trace(density, grid), row=1, col=column)
         figure.add_trace(_arrow_trace(origins, vectors, colour, titles[column - 1]), row=1, col=column)
     error = go.Heatmap(
-        x=grid, y=grid, z=weighted_error, colorscale="Cividis", zmin=0, showscale=True, zsmooth="best",
-        colorbar={"thickness": 12, "len": 0.8}, hovertemplate="error × p_t: %{z:.3f}<extra></extra>",
-    )  # fmt: skip
+        x=grid,
+        y=grid,
+        z=weighted_error,
+        colorscale="Cividis",
+        zmin=0,
+        showscale=True,
+        zsmooth="best",
+        colorbar={"thickness": 12, "len": 0.8},
+        hovertemplate="error × p_t: %{z:.3f}<extra></extra>",
+    )
     figure.add_trace(error, row=1, col=3)
     _square_axes(figure, 3, extent)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
@@ -457,4 +464,27 @@ def cloud_row(
         figure.add_trace(_cloud_trace(cloud, colour, 3.0, titles[column - 1]), row=1, col=column)
     _square_axes(figure, len(clouds), extent)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+    return figure
+
+
+def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, height: int = 520) -> go.Figure:
+    """A canvas of faint grid points (G, 2) to click, box- or lasso-select, with the chosen ones (M, 2)
+    drawn on top; selection mode is on by default."""
+    figure = go.Figure(
+        go.Scatter(
+            x=grid[:, 0],
+            y=grid[:, 1],
+            mode="markers",
+            name="canvas",
+            hoverinfo="none",
+            marker={"size": 5, "color": COLOURS["reference"], "opacity": 0.25},
+            selected={"marker": {"opacity": 0.25}},
+            unselected={"marker": {"opacity": 0.25}},
+        )
+    )
+    figure.add_trace(_cloud_trace(chosen, COLOURS["data"], 7.0, "your points"))
+    _square_axes(figure, 1, extent)
+    figure.update_layout(
+        height=height, dragmode="lasso", showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10}
+    )
     return figure

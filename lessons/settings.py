@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
+from lessons import user_data
+
 DATASET_LABELS = {
     "eight_gaussians": "Eight Gaussians (ring)",
     "two_moons": "Two moons",
@@ -20,6 +22,7 @@ DATASET_LABELS = {
     "two_modes": "Two tilted modes",
     "gaussian": "Standard Gaussian N(0, I)",
     "single_point": "A single point",
+    "custom": "Your own data",
 }
 FIELD_LABELS = {
     "none": "none",
@@ -39,7 +42,7 @@ class Option:
 
     label: str
     values: tuple = ()
-    widget: str = "select_slider"  # select_slider | selectbox | segmented | toggle | seed
+    widget: str = "select_slider"  # select_slider | selectbox | segmented | toggle | seed | data
 
 
 OPTIONS: dict[str, Option] = {
@@ -57,6 +60,8 @@ OPTIONS: dict[str, Option] = {
     "seed": Option("Random seed", widget="seed"),
     "show_density": Option("Exact density p_t", (True, False), "toggle"),
     "show_paths": Option("Trace a few particles", (True, False), "toggle"),
+    "bandwidth": Option("KDE bandwidth σ₀", user_data.BANDWIDTHS),
+    "points": Option("Your points", widget="data"),
 }
 LABELS = {
     "dataset": DATASET_LABELS,
@@ -84,6 +89,8 @@ class Settings:
     seed: int = 0
     show_density: bool = True
     show_paths: bool = True
+    bandwidth: float = 0.1
+    points: str = ""  # own data, user_data.encode'd; used when dataset == "custom"
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
@@ -116,6 +123,8 @@ def parse_value(name: str, text: str) -> object | None:
             if text.isascii() and text.isdigit() and len(text) <= 6 and int(text) <= SEED_MAX
             else None
         )
+    if option.widget == "data":
+        return text if user_data.decode(text) is not None else None
     if option.widget == "toggle":
         return {"1": True, "true": True, "0": False, "false": False}.get(text.lower())
     if isinstance(option.values[0], str):
@@ -137,6 +146,9 @@ def format_value(name: str, value: object) -> str:
     """How a control's value is shown to a student."""
     if name in LABELS:
         return LABELS[name][value]
+    if name == "points":
+        points = user_data.decode(str(value))
+        return "none" if points is None else f"{len(points)} points"
     if isinstance(value, bool):
         return "on" if value else "off"
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -16,6 +16,7 @@ import torch
 
 from core import datasets, metrics, score_net, sde
 from core.mixture import GaussianMixture
+from lessons import user_data
 from lessons.settings import Settings
 
 EXTENT = 3.5  # half-width of every particle plot: N(0, I) and the unit-spread data fit inside
@@ -43,6 +44,13 @@ class Run:
     divergence: str | None = None
 
 
+def dataset(settings: Settings) -> GaussianMixture:
+    """The chosen preset, or the student's own data (a KDE with the chosen bandwidth)."""
+    if settings.dataset == "custom":
+        return user_data.mixture(settings.points, settings.bandwidth)
+    return datasets.make(settings.dataset)
+
+
 def num_frames(particles: int) -> int:
     """Frames per animation for this many particles over all its panels: 40 at ≤ 1,000, fewer above
     (at least 20), so that a chart stays ≤ 1 MB at the defaults (≈ 15 kB per 1,000 particles per frame)."""
@@ -67,7 +75,7 @@ def steps_for(settings: Settings) -> int:
 
 def langevin_run(settings: Settings) -> Run:
     """ULA on the dataset p from a chosen start (MATH §1); p never changes, so neither does its density."""
-    target = datasets.make(settings.dataset)
+    target = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     start = _start_cloud(settings.start, target, settings.particles, generator)
     trajectory = sde.langevin(
@@ -85,7 +93,7 @@ def langevin_run(settings: Settings) -> Run:
 
 def forward_run(settings: Settings) -> Run:
     """The OU process from data to noise (MATH §2), exact or Euler–Maruyama."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     trajectory = sde.forward(
         data.sample(settings.particles, generator),
@@ -108,7 +116,7 @@ def forward_run(settings: Settings) -> Run:
 
 def backward_run(settings: Settings) -> Run:
     """N(0, I) back to the data with the exact score (MATH §5)."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     trajectory = sde.backward(
         data.marginal_score,
@@ -180,7 +188,7 @@ def _package(
     """Arrays for the figure: density per frame, arrows, per-frame distances and the noise floor."""
     times = trajectory.times.numpy()
     mixtures = [marginal(float(t)) for t in times]
-    density = _density(mixtures[0]) if static_density else np.stack([_density(m) for m in mixtures])
+    density = density_image(mixtures[0]) if static_density else np.stack([density_image(m) for m in mixtures])
     reference = [m.sample(min(settings.particles, 1000), generator) for m in (mixtures[-1], mixtures[-1])]
     return Run(
         times=times,
@@ -202,7 +210,7 @@ def _distance(cloud: torch.Tensor, mixture: GaussianMixture, generator: torch.Ge
     return metrics.sliced_wasserstein(cloud, samples, num_projections=PROJECTIONS, generator=generator)
 
 
-def _density(mixture: GaussianMixture) -> np.ndarray:
+def density_image(mixture: GaussianMixture) -> np.ndarray:
     """p on GRID × GRID as uint8 (G, G), rows = y; √(p / max p) so that thin tails stay visible."""
     xx, yy = np.meshgrid(GRID, GRID)
     points = torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], -1))
@@ -259,7 +267,7 @@ class SplitRun:
 
 def split_run(settings: Settings) -> SplitRun:
     """Drifts of MATH §4 at time t, and the cloud under repeated forward, backward and full split steps."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     p_t = data.diffused(settings.time)
     cloud = p_t.sample(settings.particles, generator)
@@ -267,7 +275,7 @@ def split_run(settings: Settings) -> SplitRun:
     reference = [p_t.sample(min(settings.particles, 1000), generator) for _ in range(2)]
     return SplitRun(
         cloud=cloud.numpy(),
-        density=_density(p_t),
+        density=density_image(p_t),
         panels={name: xs.numpy() for name, xs in panels.items()},
         distances={name: np.array([_distance(x, p_t, generator) for x in xs]) for name, xs in panels.items()},
         noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
@@ -276,7 +284,7 @@ def split_run(settings: Settings) -> SplitRun:
 
 def drifts_for(settings: Settings, cloud: np.ndarray) -> dict[str, np.ndarray]:
     """The three drifts of MATH §4 at time t for the first ARROWS_PER_CLOUD particles, display-scaled."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     x = torch.from_numpy(cloud[:ARROWS_PER_CLOUD])
     forward_drift, backward_drift, langevin_drift = sde.split_drifts(
         data.marginal_score, x, settings.time, settings.lam
@@ -291,7 +299,7 @@ def drifts_for(settings: Settings, cloud: np.ndarray) -> dict[str, np.ndarray]:
 
 def half_step(settings: Settings, cloud: np.ndarray, which: str, seed: int) -> np.ndarray:
     """Apply one forward half, one backward half, or both (a full split step) to a cloud (N, 2)."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     generator = torch.Generator().manual_seed(seed)
     x = torch.from_numpy(cloud)
     if which == "both":
@@ -348,8 +356,8 @@ def triangle_clouds() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, n
         cloud.numpy(),
         after_forward.numpy(),
         after_backward.numpy(),
-        _density(data.diffused(t)),
-        _density(data.diffused(t + h)),
+        density_image(data.diffused(t)),
+        density_image(data.diffused(t + h)),
     )
 
 
@@ -370,7 +378,7 @@ class DualityRun:
 
 def duality_run(settings: Settings) -> DualityRun:
     """MATH §6: the backward cloud at t′ = T − t against the forward cloud at t, for every frame."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     steps, frames = steps_for(settings), num_frames(2 * settings.particles)
     forward = sde.forward(
@@ -395,7 +403,7 @@ def duality_run(settings: Settings) -> DualityRun:
             forward.times.numpy(),
             forward.xs.numpy(),
             forward.xs.numpy()[:0],
-            _density(data),
+            density_image(data),
             {},
             0.0,
             backward.divergence.message,
@@ -407,7 +415,7 @@ def duality_run(settings: Settings) -> DualityRun:
         times=forward.times.numpy(),
         forward=forward.xs.numpy(),
         backward=backward_xs.numpy(),
-        density=np.stack([_density(m) for m in mixtures]),
+        density=np.stack([density_image(m) for m in mixtures]),
         distances={
             "forward vs backward": np.array(
                 [
@@ -486,7 +494,7 @@ def advance_training(job: TrainingJob) -> None:
             job.snapshots.append((done + step, {k: v.clone() for k, v in job.model.state_dict().items()}))
 
     _, losses = score_net.train(
-        datasets.make(job.settings.dataset),
+        dataset(job.settings),
         steps=min(TRAIN_CHUNK, job.settings.train_steps - done),
         batch_size=TRAIN_BATCH,
         lr=TRAIN_LR,
@@ -529,7 +537,7 @@ class FieldComparison:
 
 def compare_fields(settings: Settings, trained: TrainedScore) -> FieldComparison:
     """The learned score against the exact one at time t = settings.time."""
-    p_t, model = datasets.make(settings.dataset).diffused(settings.time), trained.model()
+    p_t, model = dataset(settings).diffused(settings.time), trained.model()
     origins = torch.from_numpy(arrow_origins())
     exact, learned = p_t.score(origins), _learned_score(model, origins, settings.time)
     scale = 0.9 * float(ARROW_GRID[1] - ARROW_GRID[0]) / float(exact.norm(dim=-1).quantile(0.9))
@@ -544,7 +552,7 @@ def compare_fields(settings: Settings, trained: TrainedScore) -> FieldComparison
         exact=(scale * exact).clamp(-3, 3).numpy(),
         learned=(scale * learned).clamp(-3, 3).numpy(),
         weighted_error=(error * weight).reshape(len(GRID), len(GRID)).numpy(),
-        density=_density(p_t),
+        density=density_image(p_t),
         relative_error=float(gap / true_scores.square().sum(-1).mean()),
     )
 
@@ -565,7 +573,7 @@ class LearnedRun:
 
 def learned_run(settings: Settings, trained: TrainedScore) -> LearnedRun:
     """Generate with the exact score and with each snapshot of s_θ (MATH §5 with s_θ in place of s)."""
-    data = datasets.make(settings.dataset)
+    data = dataset(settings)
     start = torch.randn(settings.particles, 2, generator=torch.Generator().manual_seed(settings.seed))
     frames = num_frames(2 * settings.particles)
 
@@ -588,7 +596,7 @@ def learned_run(settings: Settings, trained: TrainedScore) -> LearnedRun:
         times=exact.times.numpy(),
         exact=exact.xs.numpy(),
         learned=runs[-1][1].xs.numpy(),
-        density=np.stack([_density(data.diffused(float(t))) for t in exact.times]),
+        density=np.stack([density_image(data.diffused(float(t))) for t in exact.times]),
         snapshot_clouds=tuple(
             (step, run.final.numpy(), metrics.sliced_wasserstein(run.final, fresh[0], generator=generator))
             for step, run in runs

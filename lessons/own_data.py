@@ -1,0 +1,38 @@
+"""Your own data — draw or upload 2D points and use them as the dataset of every lesson."""
+
+import numpy as np
+import streamlit as st
+
+from lessons import controls, figures, simulate, user_data
+
+st.title("Your own data")
+st.markdown(
+    "Any cloud of points can be the data. It becomes a Gaussian mixture with one small round bump "
+    "per point (a kernel density estimate of width $\\sigma_0$), centred and scaled like the presets, "
+    "so every lesson knows its exact density and score at every time. Draw with the mouse (lasso, box "
+    f"or clicks on the canvas) or upload a CSV of x,y rows: {user_data.MIN_POINTS} to "
+    f"{user_data.MAX_POINTS} points are used (larger files are thinned evenly)."
+)
+draw, upload = st.tabs(["Draw", "Upload a CSV"])
+with draw:
+    chosen = st.session_state.setdefault("drawn_points", np.zeros((0, 2)))
+    canvas = user_data.drawing_grid()
+    event = st.plotly_chart(
+        figures.drawing_canvas(canvas, chosen, extent=simulate.EXTENT),
+        key="canvas",
+        on_select="rerun",
+        selection_mode=("points", "box", "lasso"),
+        config={"displayModeBar": True, "modeBarButtonsToRemove": ["toImage"]},
+    )
+    picked = [p["point_index"] for p in event.selection.points if p.get("curve_number") == 0]
+    if picked:
+        chosen = np.unique(np.concatenate([chosen, canvas[picked]]), axis=0)
+        st.session_state["drawn_points"] = chosen
+    st.caption(f"{len(chosen)} points drawn. Select more to add; shift-select keeps several regions.")
+    if st.button("Clear the drawing", key="clear_drawing", icon=":material/delete:"):
+        st.session_state["drawn_points"] = chosen = np.zeros((0, 2))
+with upload:
+    file = st.file_uploader("CSV file with columns x,y", type=["csv", "txt"], key="csv")
+bandwidth = st.select_slider("KDE bandwidth σ₀", user_data.BANDWIDTHS, value=0.1, key="own_bandwidth")
+source = file.getvalue() if file is not None else None
+controls.use_own_data(source, st.session_state["drawn_points"], bandwidth)
