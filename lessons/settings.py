@@ -61,7 +61,7 @@ OPTIONS: dict[str, Option] = {
     "show_density": Option("Exact density p_t", (True, False), "toggle"),
     "show_paths": Option("Trace a few particles", (True, False), "toggle"),
     "bandwidth": Option("KDE bandwidth σ₀", user_data.BANDWIDTHS),
-    "points": Option("Your points", widget="data"),
+    "points": Option("Your points", ("",), "data"),  # "" = none; any user_data.encode'd text is allowed too
 }
 LABELS = {
     "dataset": DATASET_LABELS,
@@ -124,7 +124,7 @@ def parse_value(name: str, text: str) -> object | None:
             else None
         )
     if option.widget == "data":
-        return text if user_data.decode(text) is not None else None
+        return text if text == "" or user_data.decode(text) is not None else None
     if option.widget == "toggle":
         return {"1": True, "true": True, "0": False, "false": False}.get(text.lower())
     if isinstance(option.values[0], str):
