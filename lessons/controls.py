@@ -25,11 +25,11 @@ from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, parse_qu
 LOG = logging.getLogger("langevin_lab")
 HALF_STEPS = {"forward": "Forward half", "backward": "Backward half", "both": "Both halves"}
 OWN_DATA_LESSONS = (
+    ("lessons/langevin.py", "1 · Langevin dynamics"),
     ("lessons/forward.py", "2 · Forward diffusion"),
+    ("lessons/splitting.py", "3 · Splitting a step"),
     ("lessons/backward.py", "4 · Backward diffusion"),
     ("lessons/duality.py", "5 · Duality"),
-    ("lessons/langevin.py", "1 · Langevin dynamics"),
-    ("lessons/splitting.py", "3 · Splitting a step"),
     ("lessons/learning.py", "6 · Learning the score"),
 )
 DRIFT_LABELS = {

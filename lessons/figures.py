@@ -303,12 +303,13 @@ def _time_slider(labels: Sequence[str]) -> dict:
     jump = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     return {
         "active": 0,
-        "x": 0.2,
-        "len": 0.8,
+        "x": 0.24,
+        "len": 0.76,
         "y": -0.02,
         "yanchor": "top",
         "pad": {"t": 30},
-        "currentvalue": {"visible": True, "xanchor": "left"},
+        "font": {"color": "rgba(0,0,0,0)"},  # no tick labels: dozens of them overlap
+        "currentvalue": {"visible": True, "xanchor": "left", "font": {"size": 14}},
         "steps": [
             {"label": label, "method": "animate", "args": [[str(k)], jump]} for k, label in enumerate(labels)
         ],
