@@ -309,7 +309,11 @@ def _time_slider(labels: Sequence[str]) -> dict:
         "yanchor": "top",
         "pad": {"t": 30},
         "font": {"color": "rgba(0,0,0,0)"},  # no tick labels: dozens of them overlap
-        "currentvalue": {"visible": True, "xanchor": "left", "font": {"size": 14}},
+        "currentvalue": {
+            "visible": True,
+            "xanchor": "left",
+            "font": {"size": 14, "color": COLOURS["reference"]},
+        },
         "steps": [
             {"label": label, "method": "animate", "args": [[str(k)], jump]} for k, label in enumerate(labels)
         ],
