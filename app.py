@@ -3,6 +3,8 @@
 import streamlit as st
 import torch
 
+from lessons import controls
+
 LESSONS = [
     ("lessons/langevin.py", "1 · Langevin dynamics", ":material/all_inclusive:", "langevin"),
     ("lessons/forward.py", "2 · Forward diffusion", ":material/trending_flat:", "forward"),
@@ -17,6 +19,7 @@ def main() -> None:
     """Page setup and navigation: a Home page, then the lessons in order."""
     torch.set_num_threads(1)  # one core per session: many students share the server
     st.set_page_config(page_title="Langevin Lab", page_icon=":material/grain:", layout="wide")
+    controls.presenter_toggle()
     home = st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)
     lessons = [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in LESSONS]
     own_data = st.Page(

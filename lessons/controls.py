@@ -68,6 +68,33 @@ def url_names(settings: Settings, names: tuple[str, ...]) -> tuple[str, ...]:
     return (*names, "points", "bandwidth") if settings.dataset == "custom" and settings.points else names
 
 
+PRESENTER_CSS = """<style>
+.stMainBlockContainer { font-size: 1.3rem; }
+.stMainBlockContainer h1 { font-size: 2.6rem; }
+.stMainBlockContainer label p { font-size: 1.15rem; }
+</style>"""
+
+
+def presenter_toggle() -> None:
+    """A sidebar switch for projectors: larger type and markers, prose hidden (kept across pages)."""
+    st.sidebar.toggle("Presenter mode", key="presenter", help="Larger type and markers, no prose.")
+    if presenting():
+        st.html(PRESENTER_CSS)
+
+
+def presenting() -> bool:
+    """Whether presenter mode is on."""
+    return bool(st.session_state.get("presenter", False))
+
+
+def show(figure: go.Figure, key: str) -> None:
+    """Draw a figure (larger type and markers in presenter mode)."""
+    if presenting():
+        figure.update_layout(font={"size": 18})
+        figure.update_traces(marker={"size": 7}, selector={"type": "scattergl"})
+    st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+
+
 def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result | None:
     """Run a cached simulation; show a plain-words message instead of any error."""
     try:
@@ -163,7 +190,7 @@ def readouts(run: simulate.Run, *, time_title: str, colour: str) -> None:
         y_title="sliced Wasserstein",
         reference=("two exact samples", run.noise_floor),
     )
-    st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})
+    show(chart, "distance_chart")
     st.caption(
         "Distance of the cloud to fresh exact samples at each frame; the dashed line is the distance "
         "between two independent exact samples, what 'no difference' looks like."
@@ -257,7 +284,7 @@ def split_readouts(run: simulate.SplitRun, settings: Settings) -> None:
         y_title="sliced Wasserstein to p_t",
         reference=("two exact samples", run.noise_floor),
     )
-    st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})
+    show(chart, "distance_chart")
 
 
 def duality_figure(run: simulate.DualityRun, settings: Settings) -> go.Figure:
@@ -290,7 +317,7 @@ def duality_readouts(run: simulate.DualityRun) -> None:
         y_title="sliced Wasserstein",
         reference=("two exact samples", run.noise_floor),
     )
-    st.plotly_chart(chart, key="distance_chart", config={"displayModeBar": False})
+    show(chart, "distance_chart")
 
 
 @st.cache_resource
@@ -332,9 +359,7 @@ def training(settings: Settings) -> simulate.TrainedScore | None:
         if not job.done:
             steps, done = settings.train_steps, len(job.losses)
             st.progress(done / steps, text=f"Step {done:,} of {steps:,} · loss {job.losses[-1]:.3f}")
-            st.plotly_chart(
-                loss_figure(np.array(job.losses)), key="live_loss", config={"displayModeBar": False}
-            )
+            show(loss_figure(np.array(job.losses)), "live_loss")
             st.rerun()
     stop.empty()
     st.session_state["training_job"] = None
@@ -364,7 +389,7 @@ def learning_views(settings: Settings, trained: simulate.TrainedScore) -> None:
     """The learned field against the exact one at t, then samples generated with both scores."""
     fields = simulate.compare_fields(settings, trained)
     origins = simulate.arrow_origins()
-    st.plotly_chart(
+    show(
         figures.field_comparison(
             origins,
             fields.exact,
@@ -374,8 +399,7 @@ def learning_views(settings: Settings, trained: simulate.TrainedScore) -> None:
             extent=simulate.EXTENT,
             grid=simulate.GRID,
         ),
-        key="fields",
-        config={"displayModeBar": False},
+        "fields",
     )
     st.caption(
         f"At t = {settings.time:g}: relative error E‖s_θ − s‖² / E‖s‖² over samples of p_t = "
@@ -383,14 +407,14 @@ def learning_views(settings: Settings, trained: simulate.TrainedScore) -> None:
         "p_t has mass: errors where there is no data barely matter."
     )
     run = learned(settings, (_training_key(settings), len(trained.losses)))
-    st.plotly_chart(learned_figure(run, settings), key="cloud", config={"displayModeBar": False})
+    show(learned_figure(run, settings), "cloud")
     st.markdown(
         f"**Distance to the data (SW):** exact score `{run.exact_distance:.3f}`, learned score "
         f"`{run.snapshot_clouds[-1][2]:.3f}`; two data samples differ by `{run.noise_floor:.3f}`."
     )
     clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
     titles = [f"after {step:,} steps: SW {distance:.3f}" for step, _, distance in run.snapshot_clouds]
-    st.plotly_chart(
+    show(
         figures.cloud_row(
             clouds,
             titles,
@@ -399,8 +423,7 @@ def learning_views(settings: Settings, trained: simulate.TrainedScore) -> None:
             grid=simulate.GRID,
             density=run.density[-1],
         ),
-        key="snapshots",
-        config={"displayModeBar": False},
+        "snapshots",
     )
 
 
@@ -490,7 +513,7 @@ def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None
     encoded = user_data.encode(user_data.standardized(points, bandwidth))
     preview = user_data.mixture(encoded, bandwidth)
     density = simulate.density_image(preview)
-    st.plotly_chart(
+    show(
         figures.cloud_row(
             [user_data.decode(encoded)],
             [f"{len(points)} points, σ₀ = {bandwidth:g}"],
@@ -500,8 +523,7 @@ def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None
             density=density,
             height=420,
         ),
-        key="own_preview",
-        config={"displayModeBar": False},
+        "own_preview",
     )
     if st.button(
         "Use these data in every lesson", key="use_own_data", type="primary", icon=":material/check:"

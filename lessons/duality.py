@@ -9,25 +9,26 @@ DEFAULTS = Settings(dataset="eight_gaussians", step_size=0.02, t_end=4.0, lam=1.
 CONTROLS = ("dataset", "particles", "step_size", "t_end", "lam", "seed", "show_density", "show_paths")
 
 st.title("5 · Forward–backward duality")
-st.markdown(
-    "Picture a grid: columns are forward times $t$, and within a column, Langevin steps for $p_t$ shuffle "
-    "particles without changing their distribution. Forward steps move one column to the right, "
-    "backward steps one column to the left. Start the backward process at $p_T$ and its cloud at "
-    "backward time $t'$ is distributed exactly like the forward cloud at $t = T - t'$:"
-)
-st.latex(r"q_0 = p_T \quad\Longrightarrow\quad q_{t'} = p_{T-t'} \quad \text{for every } t' \in [0, T]")
-st.markdown(
-    "The two clouds share their *distributions*, not their particles: a backward path does not retrace "
-    "any forward path. Below, both are shown at the same forward time $t$."
-)
-with st.expander("Try this", expanded=True):
+if not controls.presenting():  # presenter mode: figures only
     st.markdown(
-        "- Drag the time slider: the two panels look alike at every $t$, and the distance between them "
-        "stays near the dashed line.\n"
-        "- Follow the traced particles: the orange paths on the left and right have nothing in common.\n"
-        "- Set **T = 0.5**: the backward start is no longer $p_T$ and the two columns disagree, most at "
-        "large $t$."
+        "Picture a grid: columns are forward times $t$, and within a column, Langevin steps for $p_t$ shuffle "
+        "particles without changing their distribution. Forward steps move one column to the right, "
+        "backward steps one column to the left. Start the backward process at $p_T$ and its cloud at "
+        "backward time $t'$ is distributed exactly like the forward cloud at $t = T - t'$:"
     )
+    st.latex(r"q_0 = p_T \quad\Longrightarrow\quad q_{t'} = p_{T-t'} \quad \text{for every } t' \in [0, T]")
+    st.markdown(
+        "The two clouds share their *distributions*, not their particles: a backward path does not retrace "
+        "any forward path. Below, both are shown at the same forward time $t$."
+    )
+    with st.expander("Try this", expanded=True):
+        st.markdown(
+            "- Drag the time slider: the two panels look alike at every $t$, and the distance between them "
+            "stays near the dashed line.\n"
+            "- Follow the traced particles: the orange paths on the left and right have nothing in common.\n"
+            "- Set **T = 0.5**: the backward start is no longer $p_T$ and the two columns disagree, most at "
+            "large $t$."
+        )
 
 
 @st.fragment
@@ -44,7 +45,7 @@ def explore() -> None:
             st.error(run.divergence, icon=":material/warning:")
             return
         figure = controls.duality_figure(run, settings)
-        st.plotly_chart(figure, key="cloud", config={"displayModeBar": False})
+        controls.show(figure, "cloud")
         controls.share_and_download("duality", settings, CONTROLS, figure, (run.times, run.backward))
         controls.duality_readouts(run)
 

@@ -19,27 +19,28 @@ CONTROLS = (
 )
 
 st.title("1 · Langevin dynamics: the identity on distributions")
-st.markdown(
-    "Give every particle a nudge along the **score** $s(x) = \\nabla_x \\log p(x)$, which points "
-    "uphill towards where $p$ has more mass, and add a little Gaussian noise. If the cloud already "
-    "follows $p$, the nudges and the noise balance exactly: particles keep moving, the *distribution* "
-    "does not. Started anywhere else, the same rule pulls the cloud into $p$. One step of size $h$:"
-)
-st.latex(r"x \;\leftarrow\; x + h\, s(x) + \sqrt{2h}\,\xi, \qquad \xi \sim \mathcal N(0, I)")
-st.markdown(
-    "The step is only exact as $h \\to 0$. On a Gaussian target $\\mathcal N(0, \\sigma^2 I)$ the "
-    "error has a closed form: the cloud settles at a variance that is too large, and for "
-    "$h \\ge 2\\sigma^2$ it never settles at all."
-)
-st.latex(r"\operatorname{Var}_\infty = \frac{\sigma^2}{1 - h/(2\sigma^2)}")
-with st.expander("Try this", expanded=True):
+if not controls.presenting():  # presenter mode: figures only
     st.markdown(
-        "- Start from the **target** itself and press Play: the particles jiggle, the cloud stays put.\n"
-        "- On the standard Gaussian raise **h to 1.0**: the cloud settles too wide. Compare the measured "
-        "variance with the closed form below the chart (both should read about 2).\n"
-        "- Choose **Two moons** with h = 0.05: the step is too large for its sharp score and the run "
-        "blows up. Which step size is the largest that works?"
+        "Give every particle a nudge along the **score** $s(x) = \\nabla_x \\log p(x)$, which points "
+        "uphill towards where $p$ has more mass, and add a little Gaussian noise. If the cloud already "
+        "follows $p$, the nudges and the noise balance exactly: particles keep moving, the *distribution* "
+        "does not. Started anywhere else, the same rule pulls the cloud into $p$. One step of size $h$:"
     )
+    st.latex(r"x \;\leftarrow\; x + h\, s(x) + \sqrt{2h}\,\xi, \qquad \xi \sim \mathcal N(0, I)")
+    st.markdown(
+        "The step is only exact as $h \\to 0$. On a Gaussian target $\\mathcal N(0, \\sigma^2 I)$ the "
+        "error has a closed form: the cloud settles at a variance that is too large, and for "
+        "$h \\ge 2\\sigma^2$ it never settles at all."
+    )
+    st.latex(r"\operatorname{Var}_\infty = \frac{\sigma^2}{1 - h/(2\sigma^2)}")
+    with st.expander("Try this", expanded=True):
+        st.markdown(
+            "- Start from the **target** itself and press Play: the particles jiggle, the cloud stays put.\n"
+            "- On the standard Gaussian raise **h to 1.0**: the cloud settles too wide. Compare the measured "
+            "variance with the closed form below the chart (both should read about 2).\n"
+            "- Choose **Two moons** with h = 0.05: the step is too large for its sharp score and the run "
+            "blows up. Which step size is the largest that works?"
+        )
 
 
 @st.fragment
@@ -55,7 +56,7 @@ def explore() -> None:
         figure = controls.cloud_figure(
             run, settings, title="Langevin (ULA) particles", colour=figures.COLOURS["langevin"], symbol="τ"
         )
-        st.plotly_chart(figure, key="cloud", config={"displayModeBar": False})
+        controls.show(figure, "cloud")
         controls.share_and_download("langevin", settings, CONTROLS, figure, (run.times, run.xs))
         controls.readouts(run, time_title="Langevin time τ = k h", colour=figures.COLOURS["langevin"])
 

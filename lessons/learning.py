@@ -9,30 +9,31 @@ DEFAULTS = Settings(dataset="two_moons", train_steps=2000, time=0.3, particles=5
 CONTROLS = ("dataset", "train_steps", "time", "particles", "seed")
 
 st.title("6 · Learning the score")
-st.markdown(
-    "Every lesson so far used the exact score $\\nabla \\log p_t$. A real diffusion model never has it: "
-    "it only has examples of the data. It learns the score with a neural network $s_\\theta(x, t)$ "
-    "by a trick called *denoising score matching*: blur a data point to time $t$, and ask the network "
-    "which way the noise came from."
-)
-st.latex(
-    r"x_t = e^{-t}x_0 + \sigma_t\,\varepsilon,\quad \sigma_t = \sqrt{1-e^{-2t}},\qquad"
-    r"\mathcal L(\theta) = \mathbb E_{x_0,\,t,\,\varepsilon}\,\big\|\sigma_t\, s_\theta(x_t, t) + \varepsilon\big\|^2"
-)
-st.markdown(
-    "The loss is smallest when $s_\\theta$ is the true score of $p_t$, yet it never needs that score. "
-    "Here every dataset has an exact score, so we can see where the network is right, where it is "
-    "wrong, and whether it matters. The network is a small MLP (about 12,000 weights) trained on this "
-    "server's CPU in a few seconds."
-)
-with st.expander("Try this", expanded=True):
+if not controls.presenting():  # presenter mode: figures only
     st.markdown(
-        "- Train with **50 steps**, then **2000**: compare the three snapshot clouds at the bottom; the "
-        "samples sharpen as the score improves.\n"
-        "- Move **t** towards 0: the learned arrows disagree most far from the data, but the error map "
-        "stays dark there, because $p_t$ has no mass to be misled.\n"
-        "- Try the **Spiral** or **Smiley**: thin structures are the hardest to learn."
+        "Every lesson so far used the exact score $\\nabla \\log p_t$. A real diffusion model never has it: "
+        "it only has examples of the data. It learns the score with a neural network $s_\\theta(x, t)$ "
+        "by a trick called *denoising score matching*: blur a data point to time $t$, and ask the network "
+        "which way the noise came from."
     )
+    st.latex(
+        r"x_t = e^{-t}x_0 + \sigma_t\,\varepsilon,\quad \sigma_t = \sqrt{1-e^{-2t}},\qquad"
+        r"\mathcal L(\theta) = \mathbb E_{x_0,\,t,\,\varepsilon}\,\big\|\sigma_t\, s_\theta(x_t, t) + \varepsilon\big\|^2"
+    )
+    st.markdown(
+        "The loss is smallest when $s_\\theta$ is the true score of $p_t$, yet it never needs that score. "
+        "Here every dataset has an exact score, so we can see where the network is right, where it is "
+        "wrong, and whether it matters. The network is a small MLP (about 12,000 weights) trained on this "
+        "server's CPU in a few seconds."
+    )
+    with st.expander("Try this", expanded=True):
+        st.markdown(
+            "- Train with **50 steps**, then **2000**: compare the three snapshot clouds at the bottom; the "
+            "samples sharpen as the score improves.\n"
+            "- Move **t** towards 0: the learned arrows disagree most far from the data, but the error map "
+            "stays dark there, because $p_t$ has no mass to be misled.\n"
+            "- Try the **Spiral** or **Smiley**: thin structures are the hardest to learn."
+        )
 
 
 @st.fragment
@@ -50,7 +51,7 @@ def explore() -> None:
         st.caption(
             f"Trained for {len(trained.losses):,} steps ({state}); shared with everyone using this server."
         )
-        st.plotly_chart(controls.loss_figure(trained.losses), key="loss", config={"displayModeBar": False})
+        controls.show(controls.loss_figure(trained.losses), "loss")
         controls.learning_views(settings, trained)
 
 

@@ -6,13 +6,14 @@ import streamlit as st
 from lessons import controls, figures, simulate, user_data
 
 st.title("Your own data")
-st.markdown(
-    "Any cloud of points can be the data. It becomes a Gaussian mixture with one small round bump "
-    "per point (a kernel density estimate of width $\\sigma_0$), centred and scaled like the presets, "
-    "so every lesson knows its exact density and score at every time. Draw with the mouse (lasso, box "
-    f"or clicks on the canvas) or upload a CSV of x,y rows: {user_data.MIN_POINTS} to "
-    f"{user_data.MAX_POINTS} points are used (larger files are thinned evenly)."
-)
+if not controls.presenting():  # presenter mode: figures only
+    st.markdown(
+        "Any cloud of points can be the data. It becomes a Gaussian mixture with one small round bump "
+        "per point (a kernel density estimate of width $\\sigma_0$), centred and scaled like the presets, "
+        "so every lesson knows its exact density and score at every time. Draw with the mouse (lasso, box "
+        f"or clicks on the canvas) or upload a CSV of x,y rows: {user_data.MIN_POINTS} to "
+        f"{user_data.MAX_POINTS} points are used (larger files are thinned evenly)."
+    )
 draw, upload = st.tabs(["Draw", "Upload a CSV"])
 with draw:
     chosen = st.session_state.setdefault("drawn_points", np.zeros((0, 2)))

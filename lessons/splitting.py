@@ -9,29 +9,30 @@ DEFAULTS = Settings(dataset="two_moons", step_size=0.1, time=0.3, lam=1.0, parti
 CONTROLS = ("dataset", "time", "particles", "step_size", "lam", "seed")
 
 st.title("3 · Splitting one Langevin step in two")
-st.markdown(
-    "Fix a time $t$ and run Langevin dynamics for $p_t$, a little faster than usual (rate $1+\\lambda$). "
-    "It changes nothing about $p_t$. Now cut its drift into two pieces, and its noise into two "
-    "independent pieces of variance 2 and $2\\lambda$:"
-)
-st.latex(
-    r"\underbrace{(1+\lambda)\,s_t(x)}_{\text{Langevin}} \;=\; \underbrace{-x}_{\text{forward}}"
-    r" \;+\; \underbrace{x + (1+\lambda)\,s_t(x)}_{\text{backward}}"
-)
-st.markdown(
-    "The forward piece is one step of the OU process: it moves $p_t$ to $p_{t+h}$. The whole step moves "
-    "nothing, so the backward piece *must* carry $p_{t+h}$ back to $p_t$; this is why the backward half "
-    "uses the score of $p_{t+h}$. That backward piece, on its own, is the backward diffusion of lesson 4."
-)
-with st.expander("Try this", expanded=True):
+if not controls.presenting():  # presenter mode: figures only
     st.markdown(
-        "- Press **Forward half** a few times: the cloud spreads towards noise. Then **Backward half** "
-        "as often: it comes back.\n"
-        "- Press Play under the three panels: with both halves the cloud stays at $p_t$ (its distance "
-        "stays at the dashed line), with either half alone it drifts away.\n"
-        "- Move **t** close to 0: the backward arrows grow long, because the score of a sharp "
-        "distribution is steep."
+        "Fix a time $t$ and run Langevin dynamics for $p_t$, a little faster than usual (rate $1+\\lambda$). "
+        "It changes nothing about $p_t$. Now cut its drift into two pieces, and its noise into two "
+        "independent pieces of variance 2 and $2\\lambda$:"
     )
+    st.latex(
+        r"\underbrace{(1+\lambda)\,s_t(x)}_{\text{Langevin}} \;=\; \underbrace{-x}_{\text{forward}}"
+        r" \;+\; \underbrace{x + (1+\lambda)\,s_t(x)}_{\text{backward}}"
+    )
+    st.markdown(
+        "The forward piece is one step of the OU process: it moves $p_t$ to $p_{t+h}$. The whole step moves "
+        "nothing, so the backward piece *must* carry $p_{t+h}$ back to $p_t$; this is why the backward half "
+        "uses the score of $p_{t+h}$. That backward piece, on its own, is the backward diffusion of lesson 4."
+    )
+    with st.expander("Try this", expanded=True):
+        st.markdown(
+            "- Press **Forward half** a few times: the cloud spreads towards noise. Then **Backward half** "
+            "as often: it comes back.\n"
+            "- Press Play under the three panels: with both halves the cloud stays at $p_t$ (its distance "
+            "stays at the dashed line), with either half alone it drifts away.\n"
+            "- Move **t** close to 0: the backward arrows grow long, because the score of a sharp "
+            "distribution is steep."
+        )
 
 
 @st.fragment
@@ -46,9 +47,9 @@ def explore() -> None:
     with right:
         cloud = controls.stepped_cloud(run, settings)
         figure = controls.drift_figure(run, settings, cloud)
-        st.plotly_chart(figure, key="drifts", config={"displayModeBar": False})
+        controls.show(figure, "drifts")
         animation = controls.split_animation(run, settings)
-        st.plotly_chart(animation, key="cloud", config={"displayModeBar": False})
+        controls.show(animation, "cloud")
         controls.split_readouts(run, settings)
         controls.share_and_download("splitting", settings, CONTROLS, animation)
 

@@ -1,0 +1,22 @@
+"""Presenter mode: prose hidden, figures drawn with larger type and markers, on every page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_pages import assert_no_exception, open_page
+
+PAGES = ("home", "langevin", "forward", "splitting", "backward", "duality")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_presenter_mode_hides_the_prose_and_enlarges_the_figures(page):
+    at = open_page(page, particles="200")
+    prose = len(at.markdown)
+    at.toggle(key="presenter").set_value(True).run()
+    assert_no_exception(at)
+    assert len(at.markdown) < prose
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["layout"]["font"]["size"] == 18
+    assert all(trace["marker"]["size"] == 7 for trace in chart["data"] if trace["type"] == "scattergl")
