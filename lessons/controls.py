@@ -92,6 +92,8 @@ def show(figure: go.Figure, key: str) -> None:
     if presenting():
         figure.update_layout(font={"size": 18})
         figure.update_traces(marker={"size": 7}, selector={"type": "scattergl"})
+        for slider in figure.layout.sliders:  # the larger Play/Pause buttons need more room
+            slider.update(x=0.34, len=0.66)
     st.plotly_chart(figure, key=key, config={"displayModeBar": False})
 
 
