@@ -55,7 +55,13 @@ def explore() -> None:
             run, settings, title="Backward particles", colour=figures.COLOURS["backward"], backward_time=True
         )
         controls.show(figure, "cloud")
-        controls.share_and_download("backward", settings, CONTROLS, figure, (run.times, run.xs))
+        controls.share_and_download(
+            "backward",
+            settings,
+            CONTROLS,
+            figure,
+            (run.times, run.xs, run.density, figures.COLOURS["backward"]),
+        )
         controls.readouts(
             run, time_title="forward time t (runs from T down to 0)", colour=figures.COLOURS["backward"]
         )

@@ -19,7 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lessons import figures, simulate, user_data
+from lessons import figures, render, simulate, user_data
 from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
 
 LOG = logging.getLogger("langevin_lab")
@@ -444,10 +444,11 @@ def share_and_download(
     settings: Settings,
     names: tuple[str, ...],
     figure: go.Figure,
-    frames: tuple[np.ndarray, np.ndarray] | None = None,
+    clip: tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None = None,
 ) -> None:
     """A link to this exact setup, and downloads: the figure as a standalone HTML file (plotly.js
-    inside, works offline) and, given ``frames`` = (times (F,), xs (F, N, 2)), the trajectories as CSV."""
+    inside, works offline) and, given ``clip`` = (times (F,), xs (F, N, 2), density, colour), the
+    trajectories as CSV, the last frame as PNG and the animation as GIF (drawn on the server)."""
     with st.expander("Share or download", icon=":material/share:"):
         base = (st.context.url or "").rstrip("/")
         st.caption("Link to this setup (copy button on the right):")
@@ -456,25 +457,46 @@ def share_and_download(
             language=None,
             wrap_lines=True,
         )
-        st.download_button(
-            "Figure (HTML)",
-            data=lambda: figure.to_html(include_plotlyjs=True),
-            file_name=f"langevin-lab-{page}.html",
-            mime="text/html",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_html",
-        )
-        if frames is not None:
-            st.download_button(
-                "Trajectories (CSV)",
-                data=lambda: trajectories_csv(*frames),
-                file_name=f"langevin-lab-{page}.csv",
-                mime="text/csv",
+        downloads = [("Figure (HTML)", lambda: figure.to_html(include_plotlyjs=True), "html", "text/html")]
+        if clip is not None:
+            times, xs, density, colour = clip
+            labels = time_labels(times)
+            downloads += [
+                ("Trajectories (CSV)", lambda: trajectories_csv(times, xs), "csv", "text/csv"),
+                (
+                    "Last frame (PNG)",
+                    lambda: last_frame_png(xs[-1], colour, _last(density), labels[-1]),
+                    "png",
+                    "image/png",
+                ),
+                ("Animation (GIF)", lambda: animation_gif(xs, colour, labels, density), "gif", "image/gif"),
+            ]
+        for column, (label, data, ending, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
+            column.download_button(
+                label,
+                data=data,
+                file_name=f"langevin-lab-{page}.{ending}",
+                mime=mime,
                 on_click="ignore",
                 icon=":material/download:",
-                key="download_csv",
+                key=f"download_{ending}",
+                width="stretch",
             )
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing the animation…")
+def animation_gif(xs: np.ndarray, colour: str, labels: list[str], density: np.ndarray | None) -> bytes:
+    """Cached ``render.gif_bytes`` of a run."""
+    return render.gif_bytes(xs, colour, labels, extent=simulate.EXTENT, density=density)
+
+
+def last_frame_png(cloud: np.ndarray, colour: str, density: np.ndarray | None, label: str) -> bytes:
+    """``render.png_bytes`` of the last frame."""
+    return render.png_bytes(cloud, colour, extent=simulate.EXTENT, density=density, label=label)
+
+
+def _last(density: np.ndarray | None) -> np.ndarray | None:
+    return density[-1] if density is not None and density.ndim == 3 else density
 
 
 def trajectories_csv(times: np.ndarray, xs: np.ndarray) -> str:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lessons import controls
+from lessons import controls, figures
 from lessons.settings import Settings
 
 DEFAULTS = Settings(dataset="eight_gaussians", step_size=0.02, t_end=4.0, lam=1.0, particles=500)
@@ -46,7 +46,13 @@ def explore() -> None:
             return
         figure = controls.duality_figure(run, settings)
         controls.show(figure, "cloud")
-        controls.share_and_download("duality", settings, CONTROLS, figure, (run.times, run.backward))
+        controls.share_and_download(
+            "duality",
+            settings,
+            CONTROLS,
+            figure,
+            (run.times, run.backward, run.density, figures.COLOURS["backward"]),
+        )
         controls.duality_readouts(run)
 
 

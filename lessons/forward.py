@@ -64,7 +64,13 @@ def explore() -> None:
             run, settings, title="Forward (OU) particles", colour=figures.COLOURS["forward"]
         )
         controls.show(figure, "cloud")
-        controls.share_and_download("forward", settings, CONTROLS, figure, (run.times, run.xs))
+        controls.share_and_download(
+            "forward",
+            settings,
+            CONTROLS,
+            figure,
+            (run.times, run.xs, run.density, figures.COLOURS["forward"]),
+        )
         controls.readouts(run, time_title="forward time t", colour=figures.COLOURS["forward"])
 
 

@@ -57,7 +57,13 @@ def explore() -> None:
             run, settings, title="Langevin (ULA) particles", colour=figures.COLOURS["langevin"], symbol="τ"
         )
         controls.show(figure, "cloud")
-        controls.share_and_download("langevin", settings, CONTROLS, figure, (run.times, run.xs))
+        controls.share_and_download(
+            "langevin",
+            settings,
+            CONTROLS,
+            figure,
+            (run.times, run.xs, run.density, figures.COLOURS["langevin"]),
+        )
         controls.readouts(run, time_title="Langevin time τ = k h", colour=figures.COLOURS["langevin"])
 
 

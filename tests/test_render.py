@@ -1,0 +1,47 @@
+"""Downloads drawn on the server: PNG and GIF pictures of a run, and the trajectories as CSV."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from lessons import controls, render
+
+EXTENT = 3.5
+
+
+def test_a_png_frame_puts_each_particle_where_the_axes_say():
+    xs = np.array([[0.0, 0.0], [-3.0, 3.0]], dtype=np.float32)
+    image = Image.open(io.BytesIO(render.png_bytes(xs, "#D55E00", extent=EXTENT))).convert("RGB")
+    assert image.size == (render.SIZE, render.SIZE)
+    centre = render.SIZE // 2
+    assert image.getpixel((centre, centre)) == (0xD5, 0x5E, 0x00)
+    corner = round((-3.0 + EXTENT) / (2 * EXTENT) * (render.SIZE - 1))  # x = −3 on the left, y = 3 at the top
+    assert image.getpixel((corner, corner)) == (0xD5, 0x5E, 0x00)
+    assert image.getpixel((render.SIZE - 5, render.SIZE - 5)) == (255, 255, 255)
+
+
+def test_the_density_darkens_the_background_where_it_is_high():
+    density = np.zeros((8, 8), dtype=np.uint8)
+    density[:4] = 255  # rows are y from −extent up: the lower half of the plane is dense
+    image = Image.open(
+        io.BytesIO(render.png_bytes(np.zeros((0, 2)), "#000000", extent=EXTENT, density=density))
+    )
+    assert image.convert("L").getpixel((10, render.SIZE - 10)) < image.convert("L").getpixel((10, 10))
+
+
+def test_a_gif_has_one_picture_per_frame():
+    xs = np.random.default_rng(0).normal(size=(5, 50, 2)).astype(np.float32)
+    gif = Image.open(
+        io.BytesIO(render.gif_bytes(xs, "#0072B2", [f"t = {k}" for k in range(5)], extent=EXTENT))
+    )
+    assert gif.n_frames == 5
+
+
+def test_the_trajectories_csv_has_a_row_per_particle_and_frame():
+    xs = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2)
+    rows = controls.trajectories_csv(np.array([0.0, 0.5, 1.0]), xs).strip().split("\n")
+    assert rows[0] == "frame,t,particle,x,y" and len(rows) == 1 + 3 * 4
+    assert rows[-1] == "2,1.0000,3,22.00000,23.00000"
