@@ -180,7 +180,7 @@ def split_step(
 
 def _grid(start: float, end: float, num_steps: int) -> list[float]:
     """num_steps + 1 equally spaced times from start to end, both exact."""
-    return [start + (end - start) * k / num_steps for k in range(num_steps + 1)]
+    return [start + (end - start) * (k / num_steps) for k in range(num_steps + 1)]  # k = S gives end exactly
 
 
 def _run(
