@@ -37,6 +37,8 @@ def parse_csv(content: bytes) -> tuple[np.ndarray, list[str]]:
     rows = [line for line in text.splitlines() if line.strip()]
     if rows and not _numeric(rows[0]):
         rows = rows[1:]  # a header
+    if not rows:
+        raise ValueError("The file holds no rows of numbers: expected lines like 0.5,-1.2.")
     try:
         table = np.loadtxt(io.StringIO("\n".join(rows)), delimiter=",", ndmin=2, dtype=np.float64)
     except ValueError as error:

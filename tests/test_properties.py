@@ -31,6 +31,7 @@ from hypothesis.extra import numpy as hnp
 
 from core import datasets, metrics, sde
 from core.mixture import GaussianMixture
+from lessons import user_data
 from lessons.settings import FIELD_NAMES, OPTIONS, SEED_MAX, Settings, parse_query, to_query
 
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -546,3 +547,23 @@ def test_sliced_wasserstein_is_a_finite_non_negative_float_or_raises_value_error
     if distance is not None:
         assert isinstance(distance, float)
         assert math.isfinite(distance) and distance >= 0, (call, distance)
+
+
+csv_rows = st.lists(
+    st.lists(
+        st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=6)), max_size=4
+    ).map(",".join),
+    max_size=40,
+)
+
+
+@settings(PROPERTY, max_examples=MANY)
+@given(content=st.one_of(st.binary(max_size=400), csv_rows.map(lambda rows: "\n".join(rows).encode())))
+def test_the_csv_loader_gives_finite_points_or_a_one_line_value_error(content):
+    try:
+        points, notes = user_data.parse_csv(content)
+    except ValueError as error:
+        assert "\n" not in str(error)
+        return
+    assert points.shape[1] == 2 and user_data.MIN_POINTS <= len(points) <= user_data.MAX_POINTS
+    assert np.isfinite(points).all() and all(isinstance(note, str) for note in notes)
