@@ -41,9 +41,10 @@ def write_section(name: str, markdown: str, path: Path = RESULTS_PATH) -> None:
 
 
 def machine_line() -> str:
-    """Date, CPU model, os.cpu_count(), torch threads, torch version and the current load, on one line.
+    """Date, CPU model, os.cpu_count(), torch threads, torch version and the load, on one line.
 
-    The 1-minute load average tells whether other processes competed for the CPUs during the run.
+    Called before timing anything, the 1-minute load average counts other processes only: how much they
+    competed with the benchmark for the CPUs.
     """
     return (
         f"{datetime.date.today().isoformat()} · {cpu_model()} · os.cpu_count() = {os.cpu_count()} · "
