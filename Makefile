@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(VENV)/.dev
 
 test: lint
 	$(BIN)/python -m pytest
+
+e2e: $(VENV)/.dev  # only the real-browser tests (system Chromium; also part of `make test`)
+	$(BIN)/python -m pytest tests/e2e
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/engine.py

@@ -1,13 +1,11 @@
 """Fixtures for the real-browser tests: one Streamlit server and one headless Chromium for the session.
 
-The tests need the system Chromium (``/usr/bin/chromium``) and the ``playwright`` package; without
-either they skip with a one-line reason, except under ``CI=true``, where they fail instead: CI must
-run them. Playwright is imported only here, lazily, so that collecting the tests never needs it.
+Without Chromium or playwright the test module skips itself before any fixture runs (see
+helpers_browser.py), so playwright is imported lazily, inside the fixtures.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -17,42 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers_browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 SERVER_START_TIMEOUT = 90.0  # seconds; a cold import of torch + streamlit on a busy CI runner
 TIMEOUT_MS = 60_000  # any single wait in a page: loads, reruns, renders
-
-
-def missing_requirement() -> str | None:
-    """Why the browser tests cannot run here (no Chromium, no playwright), or None if they can."""
-    if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM} (.ci/run installs it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as error:
-        return f"playwright is not importable ({error}); pip install -r requirements-dev.txt"
-    return None
-
-
-@pytest.fixture(scope="session")
-def browser_requirements() -> None:
-    """Skip the browser tests with a one-line reason when they cannot run; fail instead under CI."""
-    reason = missing_requirement()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests must run under CI=true, but: {reason}", pytrace=False)
-    pytest.skip(f"browser tests skipped: {reason}")
 
 
 def free_port() -> int:
@@ -84,7 +52,7 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(browser_requirements: None, server_log: Path) -> Iterator[str]:
+def app_url(server_log: Path) -> Iterator[str]:
     """``streamlit run app.py``, headless on a free port, for the whole session; its base URL."""
     port = free_port()
     command = [
@@ -108,7 +76,7 @@ def app_url(browser_requirements: None, server_log: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(browser_requirements: None):
+def browser():
     """Headless system Chromium, launched once for the session."""
     from playwright.sync_api import sync_playwright
 

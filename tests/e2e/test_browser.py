@@ -1,7 +1,8 @@
 """Every page in a real browser (headless Chromium): it loads, draws its charts with their points, plays
 its animation, follows the step-size control, and restores the settings of a shared URL.
 
-The pages come from ``LESSONS`` in app.py (read from its source, not imported) plus the home page.
+The pages come from app.py's source (``LESSONS`` and every written-out ``st.Page``); a test checks that
+the sidebar links to exactly those.
 Each page is opened once, in its own tab, from a URL with small particle counts, and the tests then
 run on that tab in file order: the read-only checks first, the ones that change the page last.
 Chart contents are read from the plotly div (``gd._fullData``, ``gd._transitionData._frames``).
@@ -16,8 +17,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from helpers_browser import require_browser
 
 from lessons.settings import OPTIONS, Settings, format_value, parse_value
+
+require_browser()  # no Chromium or playwright: one skip line for the module (a failure under CI=true)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = {"backward": {"step_size": "0.05", "particles": "200", "dataset": "spiral"}}  # the issue's link
@@ -60,6 +64,18 @@ ANIMATION_STATE = f"""() => {{
     const g = {ANIMATED}; const t = {PARTICLES};
     return {{active: g._fullLayout.sliders[0].active, x: Array.from(t.x.slice(0, 8)), points: t.x.length}};
 }}"""
+# the particle count of the cloud in the drawn figure and in every animation frame (frames hold typed
+# arrays as {dtype, bdata} specs or decoded arrays)
+FRAME_POINTS = f"""() => {{
+    const g = {ANIMATED}; const t = {PARTICLES};
+    const size = {{i1: 1, u1: 1, i2: 2, u2: 2, i4: 4, u4: 4, f4: 4, f8: 8}};
+    const count = v => v.bdata === undefined ? v.length
+        : (atob(v.bdata).length / size[v.dtype.replace(/[<>|]/, '')]);
+    return g._transitionData._frames.map(f => {{
+        const k = f.traces.indexOf(t.index);
+        return k < 0 ? null : count(f.data[k].x);
+    }});
+}}"""
 # a hash of every animation frame's data: changes with the simulation, not with playing the animation
 FRAMES_DIGEST = f"""() => {{
     const g = {ANIMATED}; let h = 2166136261;
@@ -78,14 +94,19 @@ FRAMES_DIGEST = f"""() => {{
 
 
 def app_pages() -> dict[str, str]:
-    """Page name -> its file: ``home`` and every ``LESSONS`` entry of app.py (by url path)."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    lessons = next(
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS"
-    )
-    return {"home": "lessons/home.py"} | {url: path for path, *_, url in ast.literal_eval(lessons)}
+    """Page url path ("" for the default page) -> its file: every ``LESSONS`` entry of app.py and every
+    ``st.Page("file", ...)`` written out there (read from the source, not imported)."""
+    pages = {}
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS":
+            pages |= {url: path for path, *_, url in ast.literal_eval(node.value)}
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
+            path, options = node.args[0], {k.arg: k.value for k in node.keywords}
+            if isinstance(path, ast.Constant):
+                default = isinstance(options.get("default"), ast.Constant) and options["default"].value
+                url = "" if default else ast.literal_eval(options.get("url_path", ast.Constant(None)))
+                pages[url if url is not None else Path(path.value).stem] = path.value
+    return pages
 
 
 @cache
@@ -102,7 +123,9 @@ def page_constants(path: str) -> tuple[tuple[str, ...], Settings]:
     return controls, Settings(**{k.arg: ast.literal_eval(k.value) for k in keywords})
 
 
-PAGES = app_pages()
+PAGES = dict(
+    sorted({url or "home": path for url, path in app_pages().items()}.items(), key=lambda p: p[0] != "home")
+)
 LESSON_PAGES = [name for name, path in PAGES.items() if page_constants(path)[0]]
 
 
@@ -176,8 +199,22 @@ def load(context, app_url: str, name: str) -> Tab:
     primary = tab.page.locator('[data-testid="stBaseButton-primary"]')
     if tab.page.locator('[data-testid="stPlotlyChart"]').count() == 0 and primary.count() == 1:
         primary.click()  # a page that draws only after its action (learning: "Train the network")
-        tab.settle(least=1)
+        settle_for_good(tab)
     return tab
+
+
+def settle_for_good(tab: Tab, quiet_ms: int = 1500) -> None:
+    """Settle, and stay settled for ``quiet_ms`` with the same charts: an action may rerun many times."""
+    for _ in range(60):
+        tab.settle(least=1)
+        charts = tab.page.locator('[data-testid="stPlotlyChart"]').count()
+        tab.page.wait_for_timeout(quiet_ms)
+        if (
+            tab.page.evaluate(SETTLED, 1)
+            and tab.page.locator('[data-testid="stPlotlyChart"]').count() == charts
+        ):
+            return
+    pytest.fail(f"{tab.name} kept rerunning: {tab.page.evaluate(STATE)}")
 
 
 def full_height_screenshot(tab: Tab, path: Path) -> None:
@@ -196,6 +233,16 @@ def test_page_loads_without_an_exception(open_tab, name, screenshots):
     assert (screenshots / f"{name}.png").stat().st_size > 10_000
 
 
+def test_sidebar_links_to_exactly_the_pages_under_test(open_tab):
+    hrefs = (
+        open_tab("home")
+        .page.locator('[data-testid="stSidebarNav"] a')
+        .evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    )
+    linked = {urllib.parse.urlparse(href).path.strip("/") or "home" for href in hrefs}
+    assert linked == set(PAGES)
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_every_chart_is_drawn_with_its_points(open_tab, name):
     charts = open_tab(name).page.evaluate(CHARTS)
@@ -210,9 +257,11 @@ def test_every_chart_is_drawn_with_its_points(open_tab, name):
 @pytest.mark.parametrize("name", LESSON_PAGES)
 def test_animated_cloud_has_one_point_per_particle_in_every_frame(open_tab, name):
     tab = open_tab(name)
-    state = tab.page.evaluate(ANIMATION_STATE)
-    assert state["points"] == int(tab.query.get("particles", page_constants(PAGES[name])[1].particles))
-    assert next(c for c in tab.page.evaluate(CHARTS) if c["frames"])["frames"] >= 10
+    particles = int(tab.query.get("particles", page_constants(PAGES[name])[1].particles))
+    frames = tab.page.evaluate(FRAME_POINTS)
+    assert tab.page.evaluate(ANIMATION_STATE)["points"] == particles
+    assert len(frames) >= 10
+    assert set(frames) == {particles}, frames
 
 
 @pytest.mark.parametrize("name", LESSON_PAGES)
