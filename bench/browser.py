@@ -18,10 +18,12 @@ not count:
   of the browser and of everything else on the machine. 30 sessions; if that does not hold, 4, then
   8 or 2: the largest size that held.
 
-Run from the repository root (about 15 min; --quick about 5); rewrites the "browser" section of
-bench/RESULTS.md:
+Run from the repository root; rewrites the "browser" section of bench/RESULTS.md. On a 2-core machine
+the full run takes about 20 min (80 cold loads, 200 slider moves, 3 classroom minutes plus opening 30
+sessions); --quick about 5 min; --tries and --only trim it:
 
-    .venv/bin/python bench/browser.py [--quick] [--only load,slider,fps,classroom] [--sessions 30,4]
+    .venv/bin/python bench/browser.py [--quick] [--tries N] [--only load,slider,fps,classroom]
+                                      [--sessions 30,4] [--json raw.json]
 """
 
 from __future__ import annotations
