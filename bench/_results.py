@@ -61,3 +61,14 @@ def cpu_model() -> str:
         cpuinfo = ""
     match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     return match.group(1).strip() if match else platform.processor() or "unknown CPU"
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium, driven by Playwright; never downloaded
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]

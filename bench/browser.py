@@ -52,20 +52,11 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import async_playwright
 
-from bench._results import machine_line, write_section
+from bench._results import CHROMIUM, CHROMIUM_ARGS, machine_line, write_section
 from lessons import figures
 from lessons.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
 TIMEOUT_MS = 120_000  # any wait in the single-session measurements
 MOVE_TIMEOUT_MS = 30_000  # a classroom move slower than this counts as an error
@@ -737,7 +728,7 @@ async def measure(config: Config) -> dict:
     log = Log()
     with streamlit_server(Path("/tmp/langevin-lab-bench-browser.log")) as (base, pid):
         async with async_playwright() as driver:
-            browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             results = await measure_pages(browser, base, config, log)
             if "fps" in config.parts and not config.quick:
                 results["fps_parts"] = await playback_parts(browser, base, log)

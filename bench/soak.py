@@ -42,20 +42,11 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench._results import machine_line, write_section
+from bench._results import CHROMIUM, CHROMIUM_ARGS, machine_line, write_section
 from lessons.settings import OPTIONS, SEED_MAX
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VARIED = ("step_size", "particles", "seed")  # the URL settings each page load draws at random
 DIVERGENCE_TEXT = "blew up"  # in sde.Divergence.message: the one error alert a student is meant to see
 SERVER_START_TIMEOUT = 90.0  # seconds
