@@ -123,12 +123,15 @@ def _shared_cov_score(x: Tensor, log_weights: Tensor, means: Tensor, precision: 
 
     The term xᵀ P x is the same for every component and cancels in the softmax, so
     r_k(x) = softmax_k(log w_k + μ_kᵀ P x − ½ μ_kᵀ P μ_k): one (K, 2) × (2, N) product.
-    Particles sit on the last axis, (K, N), where CPU softmax and reductions are fastest.
+    Particles sit on the last axis, (K, N), where CPU reductions are fastest; the softmax is left
+    unnormalised and Σ_k r_k μ_k divided once per particle, not once per (k, particle).
     """
     pulled_means = means @ precision  # (K, 2)
     biases = log_weights - 0.5 * (pulled_means * means).sum(-1)  # (K,)
-    responsibilities = torch.softmax(torch.addmm(biases[:, None], pulled_means, x.T), dim=0)  # (K, N)
-    return (means.T @ responsibilities - x.T).T @ precision  # (N, 2)
+    logits = torch.addmm(biases[:, None], pulled_means, x.T)  # (K, N)
+    unnormalised = logits.sub_(logits.amax(0)).exp_()  # (K, N), max 1 per particle
+    mean_of_means = (means.T @ unnormalised) / unnormalised.sum(0)  # (2, N)
+    return (mean_of_means - x.T).T @ precision  # (N, 2)
 
 
 def _shared_cov_log_prob(x: Tensor, log_weights: Tensor, means: Tensor, cov: Tensor) -> Tensor:

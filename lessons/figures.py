@@ -68,10 +68,13 @@ def cloud_animation(
             figure.add_trace(layer.base, row=1, col=column)
     flat = [layer for group in layers for layer in group]  # frames: plain data, not re-validated
     animated = [i for i, layer in enumerate(flat) if layer.frame is not None]
-    figure.frames = [
-        go.Frame(name=str(k), data=[flat[i].frame(k) for i in animated], traces=animated, _validate=False)
-        for k in range(len(frame_labels))
-    ]
+    _set_frames(
+        figure,
+        [
+            go.Frame(name=str(k), data=[flat[i].frame(k) for i in animated], traces=animated, _validate=False)
+            for k in range(len(frame_labels))
+        ],
+    )
     _square_axes(figure, len(panels), extent)
     figure.update_layout(
         height=height,
@@ -81,6 +84,16 @@ def cloud_animation(
         sliders=[_time_slider(frame_labels)],
     )
     return figure
+
+
+def _set_frames(figure: go.Figure, frames: list[go.Frame]) -> None:
+    """``figure.frames = frames`` without plotly validating every array of every frame again.
+
+    The public setter re-builds each frame with validation, about half of an animation's build time
+    (≈ 25 ms at the defaults, on every rerun). These frames are plain data built above, whose
+    traces were validated as the figure's base traces; tests check the serialised result.
+    """
+    figure._frame_objs = tuple(frames)
 
 
 def line_chart(

@@ -7,6 +7,7 @@ marginal, and readouts. Divergence is reported, never drawn.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,7 +189,7 @@ def _package(
     """Arrays for the figure: density per frame, arrows, per-frame distances and the noise floor."""
     times = trajectory.times.numpy()
     mixtures = [marginal(float(t)) for t in times]
-    density = density_image(mixtures[0]) if static_density else np.stack([density_image(m) for m in mixtures])
+    density = density_image(mixtures[0]) if static_density else marginal_densities(settings, times)
     reference = [m.sample(min(settings.particles, 1000), generator) for m in (mixtures[-1], mixtures[-1])]
     return Run(
         times=times,
@@ -208,6 +209,24 @@ def _distance(cloud: torch.Tensor, mixture: GaussianMixture, generator: torch.Ge
     """Sliced Wasserstein distance of a cloud to fresh samples of the exact marginal."""
     samples = mixture.sample(min(len(cloud), 1000), generator)
     return metrics.sliced_wasserstein(cloud, samples, num_projections=PROJECTIONS, generator=generator)
+
+
+def marginal_densities(settings: Settings, times: np.ndarray) -> np.ndarray:
+    """density_image(p_t) of the settings' data at each t in ``times``;  -> (F, G, G) uint8, read-only.
+
+    p_t depends on the data and t only, not on the seed, h or the particles, so the frames of the
+    last few (data, times) pairs are kept (≈ 40 kB each) and a slider move does not redraw them.
+    """
+    data_only = Settings(dataset=settings.dataset, bandwidth=settings.bandwidth, points=settings.points)
+    return _marginal_densities(data_only, tuple(round(float(t), 6) for t in times))
+
+
+@functools.lru_cache(maxsize=16)
+def _marginal_densities(data_only: Settings, times: tuple[float, ...]) -> np.ndarray:
+    data = dataset(data_only)
+    frames = np.stack([density_image(data.diffused(t)) for t in times])  # (F, G, G)
+    frames.flags.writeable = False
+    return frames
 
 
 def density_image(mixture: GaussianMixture) -> np.ndarray:
@@ -415,7 +434,7 @@ def duality_run(settings: Settings) -> DualityRun:
         times=forward.times.numpy(),
         forward=forward.xs.numpy(),
         backward=backward_xs.numpy(),
-        density=np.stack([density_image(m) for m in mixtures]),
+        density=marginal_densities(settings, forward.times.numpy()),
         distances={
             "forward vs backward": np.array(
                 [
@@ -596,7 +615,7 @@ def learned_run(settings: Settings, trained: TrainedScore) -> LearnedRun:
         times=exact.times.numpy(),
         exact=exact.xs.numpy(),
         learned=runs[-1][1].xs.numpy(),
-        density=np.stack([density_image(data.diffused(float(t))) for t in exact.times]),
+        density=marginal_densities(settings, exact.times.numpy()),
         snapshot_clouds=tuple(
             (step, run.final.numpy(), metrics.sliced_wasserstein(run.final, fresh[0], generator=generator))
             for step, run in runs
