@@ -10,9 +10,10 @@ from __future__ import annotations
 import gc
 import io
 import logging
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 from urllib.parse import urlencode
 
@@ -451,6 +452,15 @@ def learned_figure(run: simulate.LearnedRun, settings: Settings) -> go.Figure:
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)
 
 
+@dataclass(frozen=True)
+class _Downloads:
+    """What the download buttons of the view on screen turn into files: the figure, and the run as
+    ``clip`` = (times (F,), xs (F, N, 2), density, colour) or None."""
+
+    figure: go.Figure
+    clip: tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None
+
+
 def share_and_download(
     page: str,
     settings: Settings,
@@ -460,7 +470,12 @@ def share_and_download(
 ) -> None:
     """A link to this exact setup, and downloads: the figure as a standalone HTML file (plotly.js
     inside, works offline) and, given ``clip`` = (times (F,), xs (F, N, 2), density, colour), the
-    trajectories as CSV, the last frame as PNG and the animation as GIF (drawn on the server)."""
+    trajectories as CSV, the last frame as PNG and the animation as GIF (drawn on the server).
+
+    The files are made only when a button is pressed. Streamlit keeps those deferred callables for
+    as long as the server runs once a closed tab's session has expired, so they hold only a weak
+    reference to the view's data; the session owns it (one slot, replaced by every view).
+    """
     with st.expander("Share or download", icon=":material/share:"):
         base = (st.context.url or "").rstrip("/")
         st.caption("Link to this setup (copy button on the right):")
@@ -469,19 +484,14 @@ def share_and_download(
             language=None,
             wrap_lines=True,
         )
-        downloads = [("Figure (HTML)", lambda: figure.to_html(include_plotlyjs=True), "html", "text/html")]
+        st.session_state["_downloads"] = owned = _Downloads(figure, clip)
+        view = weakref.ref(owned)
+        downloads = [("Figure (HTML)", _deferred(view, _figure_html), "html", "text/html")]
         if clip is not None:
-            times, xs, density, colour = clip
-            labels = time_labels(times)
             downloads += [
-                ("Trajectories (CSV)", lambda: trajectories_csv(times, xs), "csv", "text/csv"),
-                (
-                    "Last frame (PNG)",
-                    lambda: last_frame_png(xs[-1], colour, _last(density), labels[-1]),
-                    "png",
-                    "image/png",
-                ),
-                ("Animation (GIF)", lambda: animation_gif(xs, colour, labels, density), "gif", "image/gif"),
+                ("Trajectories (CSV)", _deferred(view, _trajectories), "csv", "text/csv"),
+                ("Last frame (PNG)", _deferred(view, _last_frame), "png", "image/png"),
+                ("Animation (GIF)", _deferred(view, _animation), "gif", "image/gif"),
             ]
         for column, (label, data, ending, mime) in zip(st.columns(len(downloads)), downloads, strict=True):
             column.download_button(
@@ -494,6 +504,32 @@ def share_and_download(
                 key=f"download_{ending}",
                 width="stretch",
             )
+
+
+def _deferred(
+    view: weakref.ref[_Downloads], make: Callable[[_Downloads], str | bytes]
+) -> Callable[[], str | bytes]:
+    """The file ``make`` builds from the view, if its session still exists (else an empty file)."""
+    return lambda: "" if (downloads := view()) is None else make(downloads)
+
+
+def _figure_html(downloads: _Downloads) -> str:
+    return downloads.figure.to_html(include_plotlyjs=True)
+
+
+def _trajectories(downloads: _Downloads) -> str:
+    times, xs, _, _ = downloads.clip
+    return trajectories_csv(times, xs)
+
+
+def _last_frame(downloads: _Downloads) -> bytes:
+    times, xs, density, colour = downloads.clip
+    return last_frame_png(xs[-1], colour, _last(density), time_labels(times)[-1])
+
+
+def _animation(downloads: _Downloads) -> bytes:
+    times, xs, density, colour = downloads.clip
+    return animation_gif(xs, colour, time_labels(times), density)
 
 
 @st.cache_data(max_entries=8, show_spinner="Drawing the animation…")
