@@ -17,8 +17,10 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# MALLOC_ARENA_MAX=2: glibc otherwise keeps a heap per thread that simulated, and the server's memory
+# creeps up with every new session (bench/soak.py measured both).
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import async_playwright
 
-from bench._results import CHROMIUM, CHROMIUM_ARGS, machine_line, write_section
+from bench._results import CHROMIUM, CHROMIUM_ARGS, SERVER_ENV, machine_line, write_section
 from lessons import figures
 from lessons.settings import OPTIONS
 
@@ -269,7 +269,7 @@ def streamlit_server(log_path: Path) -> Iterator[tuple[str, int]]:
         *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
     ]
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=SERVER_ENV, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process)
         yield f"http://127.0.0.1:{port}", process.pid

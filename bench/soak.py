@@ -42,7 +42,7 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench._results import CHROMIUM, CHROMIUM_ARGS, machine_line, write_section
+from bench._results import CHROMIUM, CHROMIUM_ARGS, SERVER_ENV, machine_line, write_section
 from lessons.settings import OPTIONS, SEED_MAX
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +142,7 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen:
     """``streamlit run app.py`` headless on ``port``; returns once /_stcore/health answers "ok"."""
     command = [str(STREAMLIT), "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=SERVER_ENV, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
