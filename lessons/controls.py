@@ -93,9 +93,9 @@ def show(figure: go.Figure, key: str) -> None:
     """Draw a figure (larger type and markers in presenter mode)."""
     if presenting():
         figure.update_layout(font={"size": 18})
-        figure.update_traces(marker={"size": 7}, selector={"type": "scattergl"})
+        figure.update_traces(marker={"size": 7}, selector={"meta": figures.CLOUD})
         for slider in figure.layout.sliders:  # the larger Play/Pause buttons need more room
-            slider.update(x=0.34, len=0.66)
+            slider.update(x=0.42, len=0.58)
     st.plotly_chart(figure, key=key, config={"displayModeBar": False})
 
 

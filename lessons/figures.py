@@ -14,6 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lessons import contours
+
 COLOURS = {
     "forward": "#0072B2",  # blue
     "backward": "#D55E00",  # vermillion
@@ -23,7 +25,13 @@ COLOURS = {
     "reference": "#888888",  # grey: exact values, noise floors
 }
 DENSITY_SCALE = [[0.0, "rgba(136,136,136,0)"], [1.0, "rgba(136,136,136,0.75)"]]
-FRAME_MS = 70  # playback speed: about 14 frames per second
+# Animated densities are drawn as contour lines of √(p / max p) (the uint8 image / 255) at these
+# levels, inner ones bolder: unlike a heatmap, lines follow the frames without a full redraw.
+CONTOUR_LEVELS = ((0.25, 1.0), (0.5, 1.6), (0.75, 2.2))  # (level, line width)
+SVG_LIMIT = 2500  # particles per panel drawn as SVG (smooth playback); more go to WebGL (full redraws)
+FRAME_MS = 33  # playback: 30 frames per second
+SLOW_FRAME_MS = 150  # "Slow": about 7 frames per second, to talk over
+CLOUD = "particles"  # the ``meta`` of every particle-cloud trace, whichever way it is drawn
 HEAD = 0.3  # arrowhead length as a fraction of the arrow
 
 
@@ -75,13 +83,14 @@ def cloud_animation(
             for k in range(len(frame_labels))
         ],
     )
+    redraw = any(flat[i].base.type == "scattergl" for i in animated)  # SVG moves without a redraw
     _square_axes(figure, len(panels), extent)
     figure.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         showlegend=False,
-        updatemenus=[_play_pause()],
-        sliders=[_time_slider(frame_labels)],
+        updatemenus=[_play_pause(redraw)],
+        sliders=[_time_slider(frame_labels, redraw)],
     )
     return figure
 
@@ -161,14 +170,7 @@ class _Layer:
 def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_Layer]:
     layers, xs = [], panel.xs
     if panel.density is not None:
-        density = panel.density
-        static = density.ndim == 2
-        layers.append(
-            _Layer(
-                _density_trace(density if static else density[0], grid),
-                None if static else lambda k: {"type": "heatmap", "z": density[k]},
-            )
-        )
+        layers += _contour_layers(panel.density, grid)
     if panel.arrows is not None:
         arrows, origins = panel.arrows, panel.arrow_origins
         layers.append(
@@ -177,19 +179,39 @@ def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_L
                 lambda k: {"type": "scatter", **_arrow_points(origins, arrows[k])},
             )
         )
-    layers.append(
-        _Layer(
-            _cloud_trace(xs[0], panel.colour, marker_size, panel.title),
-            lambda k: {"type": "scattergl", "x": xs[k, :, 0], "y": xs[k, :, 1]},
-        )
-    )
+    cloud = _cloud_trace(xs[0], panel.colour, marker_size, panel.title, webgl=xs.shape[1] > SVG_LIMIT)
+    layers.append(_Layer(cloud, lambda k: {"type": cloud.type, "x": xs[k, :, 0], "y": xs[k, :, 1]}))
     if panel.traced:
-        layers.append(
+        traced = xs[:, : panel.traced]  # (F, M, 2)
+        layers += [
+            _Layer(_paths_trace(traced[:1]), lambda k: {"type": "scatter", **_path_points(traced[: k + 1])}),
             _Layer(
-                _paths_trace(xs[:1, : panel.traced]),
-                lambda k: {"type": "scatter", **_path_points(xs[: k + 1, : panel.traced])},
-            )
+                _heads_trace(traced[0]),
+                lambda k: {"type": "scatter", "x": traced[k, :, 0], "y": traced[k, :, 1]},
+            ),
+        ]
+    return layers
+
+
+def _contour_layers(density: np.ndarray, grid: np.ndarray) -> list[_Layer]:
+    """One line trace per level of CONTOUR_LEVELS, following the frames if density is (F, G, G)."""
+    animated = density.ndim == 3
+    layers = []
+    for level, width in CONTOUR_LEVELS:
+
+        def lines(k: int, level: float = level) -> dict:
+            image = density[k] if animated else density
+            x, y = contours.cached_contour_lines(image, grid, 255 * level)
+            return {"type": "scatter", "x": _with_gaps(x, 2), "y": _with_gaps(y, 2)}
+
+        base = go.Scatter(
+            **lines(0),
+            mode="lines",
+            name=f"exact p_t: contour at {level**2:.0%} of its peak",
+            line={"color": COLOURS["reference"], "width": width},
+            hoverinfo="skip",
         )
+        layers.append(_Layer(base, lines if animated else None))
     return layers
 
 
@@ -207,40 +229,49 @@ def _density_trace(density: np.ndarray, grid: np.ndarray) -> go.Heatmap:
     )
 
 
-def _cloud_trace(points: np.ndarray, colour: str, size: float, name: str) -> go.Scattergl:
-    return go.Scattergl(
+def _cloud_trace(
+    points: np.ndarray, colour: str, size: float, name: str, *, webgl: bool = True
+) -> go.Scatter | go.Scattergl:
+    return (go.Scattergl if webgl else go.Scatter)(
         x=points[:, 0],
         y=points[:, 1],
         mode="markers",
         name=name,
         marker={"size": size, "color": colour, "opacity": 0.7},
         hovertemplate="(%{x:.2f}, %{y:.2f})<extra></extra>",
+        meta=CLOUD,
     )
 
 
 def _paths_trace(paths: np.ndarray) -> go.Scatter:
-    """Paths of a few particles, (k+1, M, 2) -> one trace, gap-separated, with a dot at the head."""
+    """Paths of a few particles, (k+1, M, 2) -> one trace of lines, gap-separated."""
     return go.Scatter(
         **_path_points(paths),
-        mode="lines+markers",
+        mode="lines",
         name="traced particles",
         line={"color": COLOURS["traced"], "width": 2},
         hoverinfo="skip",
-    ).update(marker_color=COLOURS["traced"])
+    )
+
+
+def _heads_trace(heads: np.ndarray) -> go.Scatter:
+    """Where the traced particles are now, (M, 2): a dot at the end of each path."""
+    return go.Scatter(
+        x=heads[:, 0],
+        y=heads[:, 1],
+        mode="markers",
+        name="traced particles, now",
+        marker={"color": COLOURS["traced"], "size": 9},
+        hoverinfo="skip",
+    )
 
 
 def _path_points(paths: np.ndarray) -> dict:
-    """x, y (gap-separated) and marker sizes (a dot at each head) of paths (k+1, M, 2)."""
-    steps, count = paths.shape[:2]
+    """x, y of paths (k+1, M, 2), one after another with a gap after each;  -> M (k+2) points."""
+    count = paths.shape[1]
     gaps = np.full((1, count, 2), np.nan, dtype=paths.dtype)
     joined = np.concatenate([paths, gaps]).transpose(1, 0, 2).reshape(-1, 2)  # (M (k+2), 2)
-    sizes = np.zeros((count, steps + 1), dtype=np.float32)
-    sizes[:, steps - 1] = 9.0
-    return {
-        "x": _with_gaps(joined[:, 0]),
-        "y": _with_gaps(joined[:, 1]),
-        "marker": {"size": sizes.reshape(-1)},
-    }
+    return {"x": _with_gaps(joined[:, 0], 2), "y": _with_gaps(joined[:, 1], 2)}
 
 
 def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: str) -> go.Scatter:
@@ -265,10 +296,12 @@ def _arrow_points(origins: np.ndarray, vectors: np.ndarray) -> dict:
     return {"x": _with_gaps(points[:, 0]), "y": _with_gaps(points[:, 1])}
 
 
-def _with_gaps(values: np.ndarray) -> list[float | None]:
-    """A NaN-separated coordinate array as a list with None gaps: plotly.js breaks lines at null,
-    but connects across NaN inside a typed (binary) array."""
-    return [None if np.isnan(v) else round(float(v), 3) for v in values]
+def _with_gaps(values: np.ndarray, digits: int = 3) -> np.ndarray:
+    """A NaN-separated coordinate array as numbers and None gaps (an object array, sent as a JSON
+    list): plotly.js breaks lines at null, but connects across NaN inside a typed (binary) array."""
+    gaps = np.round(np.asarray(values, dtype=np.float64), digits).astype(object)  # (P,)
+    gaps[np.isnan(np.asarray(values, dtype=np.float64))] = None
+    return gaps
 
 
 def _square_axes(figure: go.Figure, count: int, extent: float) -> None:
@@ -289,12 +322,14 @@ def _square_axes(figure: go.Figure, count: int, extent: float) -> None:
         )
 
 
-def _play_pause() -> dict:
-    play = {
-        "frame": {"duration": FRAME_MS, "redraw": True},
-        "fromcurrent": True,
-        "transition": {"duration": 0},
-    }
+def _play_pause(redraw: bool) -> dict:
+    def play(frame_ms: int) -> dict:
+        return {
+            "frame": {"duration": frame_ms, "redraw": redraw},
+            "fromcurrent": True,
+            "transition": {"duration": 0},
+        }
+
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     return {
         "type": "buttons",
@@ -306,25 +341,26 @@ def _play_pause() -> dict:
         "pad": {"t": 30, "r": 10},
         "showactive": False,
         "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "▶ Play", "method": "animate", "args": [None, play(FRAME_MS)]},
+            {"label": "▶ Slow", "method": "animate", "args": [None, play(SLOW_FRAME_MS)]},
             {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
         ],
     }
 
 
-def _time_slider(labels: Sequence[str]) -> dict:
-    jump = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
+def _time_slider(labels: Sequence[str], redraw: bool) -> dict:
+    jump = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate", "transition": {"duration": 0}}
     return {
         "active": 0,
-        "x": 0.24,
-        "len": 0.76,
+        "x": 0.3,
+        "len": 0.7,
         "y": -0.02,
         "yanchor": "top",
         "pad": {"t": 30},
         "font": {"color": "rgba(0,0,0,0)"},  # no tick labels: dozens of them overlap
-        "currentvalue": {
+        "currentvalue": {  # on the right: on a narrow chart a label on the left runs into the buttons
             "visible": True,
-            "xanchor": "left",
+            "xanchor": "right",
             "font": {"size": 14, "color": COLOURS["reference"]},
         },
         "steps": [
@@ -500,7 +536,9 @@ def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, heigh
             unselected={"marker": {"opacity": 0.25}},
         )
     )
-    figure.add_trace(_cloud_trace(chosen, COLOURS["data"], 7.0, "your points"))
+    figure.add_trace(
+        _cloud_trace(chosen, COLOURS["data"], 7.0, "your points").update(meta=None)
+    )  # may be empty
     _square_axes(figure, 1, extent)
     figure.update_layout(
         height=height, dragmode="lasso", showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10}

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from helpers_apptest import decode, figure_json, figure_spec
 
-from lessons import figures, simulate
+from lessons import contours, figures, simulate
 from lessons.figures import Panel
+from lessons.settings import Settings
 
 EXTENT = 3.5
 GRID = np.linspace(-EXTENT, EXTENT, 32, dtype=np.float32)
@@ -42,26 +43,39 @@ def axis_suffixes(count: int) -> list[str]:
     return ["" if index == 1 else str(index) for index in range(1, count + 1)]
 
 
+CONTOURS = ["scatter"] * len(figures.CONTOUR_LEVELS)  # the density: one line trace per level
+
+
 @pytest.mark.parametrize(
     ("panel", "types"),
     [
-        (full_panel(5), ["heatmap", "scatter", "scattergl", "scatter"]),
-        (Panel("bare", clouds(5, 30), "#009E73"), ["scattergl"]),
-        (Panel("static", clouds(5, 30), "#009E73", densities(None)), ["heatmap", "scattergl"]),
-        (Panel("paths", clouds(5, 30), "#009E73", traced=3), ["scattergl", "scatter"]),
+        (full_panel(5), [*CONTOURS, "scatter", "scatter", "scatter", "scatter"]),
+        (Panel("bare", clouds(5, 30), "#009E73"), ["scatter"]),
+        (Panel("many", clouds(5, figures.SVG_LIMIT + 1), "#009E73"), ["scattergl"]),
+        (Panel("static", clouds(5, 30), "#009E73", densities(None)), [*CONTOURS, "scatter"]),
+        (Panel("paths", clouds(5, 30), "#009E73", traced=3), ["scatter", "scatter", "scatter"]),
     ],
-    ids=["all-layers", "cloud-only", "static-density", "traced-paths"],
+    ids=["all-layers", "cloud-only", "many-particles-in-webgl", "static-density", "traced-paths"],
 )
 def test_cloud_animation_draws_one_trace_per_layer_of_a_panel(panel, types):
     spec = animation([panel], 5)
     assert [trace["type"] for trace in spec["data"]] == types
 
 
+@pytest.mark.parametrize(("particles", "redraw"), [(30, False), (figures.SVG_LIMIT + 1, True)])
+def test_playback_redraws_the_whole_chart_only_when_a_cloud_is_drawn_in_webgl(particles, redraw):
+    layout = animation([Panel("cloud", clouds(3, particles), "#009E73", densities(3))], 3)["layout"]
+    play = layout["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["frame"]["redraw"] is redraw
+    assert all(step["args"][1]["frame"]["redraw"] is redraw for step in layout["sliders"][0]["steps"])
+
+
 def test_cloud_animation_puts_each_panels_traces_on_its_own_axes():
     panels = [full_panel(4, seed=0), Panel("bare", clouds(4, 20), "#009E73"), full_panel(4, seed=3)]
     spec = animation(panels, 4)
     axes = [(trace.get("xaxis", "x"), trace.get("yaxis", "y")) for trace in spec["data"]]
-    assert axes == [("x", "y")] * 4 + [("x2", "y2")] + [("x3", "y3")] * 4
+    layers = len(CONTOURS) + 4  # contours, arrows, cloud, paths, their heads
+    assert axes == [("x", "y")] * layers + [("x2", "y2")] + [("x3", "y3")] * layers
     titles = [annotation["text"] for annotation in spec["layout"]["annotations"]]
     assert titles == ["full", "bare", "full"]
 
@@ -94,44 +108,42 @@ def test_frames_update_only_the_animated_traces_and_only_their_changing_keys():
     static = Panel("static", clouds(6, 40, 5), "#009E73", densities(None), traced=2)
     spec = animation([full_panel(6), static], 6)
     types = [trace["type"] for trace in spec["data"]]
-    static_density = 4  # the second panel's 2D density: drawn once, never in a frame
-    animated = [index for index in range(len(types)) if index != static_density]
-    allowed = {
-        "heatmap": {"type", "z"},
-        "scattergl": {"type", "x", "y"},
-        "scatter": {"type", "x", "y", "marker"},
-    }
+    first_static = len(CONTOURS) + 4  # the second panel's contours: drawn once, never in a frame
+    static_density = range(first_static, first_static + len(CONTOURS))
+    animated = [index for index in range(len(types)) if index not in static_density]
     for frame in spec["frames"]:
         assert frame["traces"] == animated
         assert [trace["type"] for trace in frame["data"]] == [types[index] for index in animated]
         for trace in frame["data"]:
-            assert set(trace) <= allowed[trace["type"]], set(trace) - allowed[trace["type"]]
+            assert set(trace) <= {"type", "x", "y"}, set(trace)
 
 
-def test_frame_k_shows_the_cloud_and_the_density_of_step_k():
+def test_frame_k_shows_the_cloud_and_the_density_contours_of_step_k():
     panel = full_panel(7, particles=30)
     spec = animation([panel], 7)
+    levels = len(CONTOURS)
     for k, frame in enumerate(spec["frames"]):
-        density, _, cloud, paths = frame["data"]
-        np.testing.assert_array_equal(decode(density["z"]), panel.density[k])
+        for (level, _), lines in zip(figures.CONTOUR_LEVELS, frame["data"][:levels], strict=True):
+            x, _ = contours.contour_lines(panel.density[k], GRID, 255 * level)
+            np.testing.assert_allclose(decode(lines["x"]), x, atol=6e-3)  # sent rounded to 2 decimals
+        cloud, paths, heads = frame["data"][levels + 1 :]
         np.testing.assert_array_equal(decode(cloud["x"]), panel.xs[k, :, 0])
         np.testing.assert_array_equal(decode(cloud["y"]), panel.xs[k, :, 1])
         assert len(paths["x"]) == TRACED * (k + 2)  # k + 1 points and a gap per traced particle
-    first = spec["data"][2]
+        np.testing.assert_array_equal(decode(heads["x"]), panel.xs[k, :TRACED, 0])
+        np.testing.assert_array_equal(decode(heads["y"]), panel.xs[k, :TRACED, 1])
+    first = spec["data"][levels + 1]
     np.testing.assert_array_equal(decode(first["x"]), panel.xs[0, :, 0])
 
 
 def test_traced_paths_follow_the_first_particles_and_are_broken_by_json_nulls():
     panel = full_panel(5, particles=20)
-    path = animation([panel], 5)["frames"][4]["data"][3]
+    path = animation([panel], 5)["frames"][4]["data"][-2]
     x, y = decode(path["x"]), decode(path["y"])
     assert path["x"][5] is None  # null, not NaN in a typed array: plotly.js only breaks lines at null
-    np.testing.assert_allclose(
-        x.reshape(TRACED, 6)[:, :5], panel.xs[:, :TRACED, 0].T, atol=6e-4
-    )  # lines are sent rounded to 3 decimals
-    np.testing.assert_allclose(
-        y.reshape(TRACED, 6)[:, :5], panel.xs[:, :TRACED, 1].T, atol=6e-4
-    )  # lines are sent rounded to 3 decimals
+    # lines are sent rounded to 2 decimals
+    np.testing.assert_allclose(x.reshape(TRACED, 6)[:, :5], panel.xs[:, :TRACED, 0].T, atol=6e-3)
+    np.testing.assert_allclose(y.reshape(TRACED, 6)[:, :5], panel.xs[:, :TRACED, 1].T, atol=6e-3)
     assert np.isnan(x.reshape(TRACED, 6)[:, 5]).all()
 
 
@@ -196,6 +208,13 @@ def test_split_triangle_draws_three_clouds_over_their_densities_on_square_axes()
     np.testing.assert_array_equal(decode(spec["data"][2]["z"]), densities(None, 2))
 
 
+def intricate_density(frames: int | None) -> np.ndarray:
+    """The exact density of the preset with the longest contours (checkerboard), from t = 0."""
+    if frames is None:
+        return simulate.density_image(simulate.dataset(Settings(dataset="checkerboard")))
+    return simulate.marginal_densities(Settings(dataset="checkerboard"), np.linspace(0.0, 4.0, frames))
+
+
 @pytest.mark.parametrize(
     ("count", "particles", "animated_density", "traced"),
     [
@@ -213,7 +232,7 @@ def test_a_default_size_animation_is_under_one_megabyte(count, particles, animat
             f"panel {index}",
             clouds(frames, particles, index),
             "#0072B2",
-            densities(frames if animated_density else None, index),
+            intricate_density(frames if animated_density else None),
             traced=traced,
         )
         for index in range(count)

@@ -17,7 +17,7 @@ import pytest
 from helpers_apptest import decode
 from streamlit.testing.v1 import AppTest
 
-from lessons import controls, simulate
+from lessons import controls, figures, simulate
 from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, to_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,8 +69,8 @@ def chart_spec(at: AppTest, key: str) -> dict:
 
 
 def particles_of(spec: dict) -> np.ndarray:
-    """The first particle cloud (scattergl trace) of a figure as (N, 2)."""
-    cloud = next(trace for trace in spec["data"] if trace["type"] == "scattergl")
+    """The first particle cloud of a figure as (N, 2)."""
+    cloud = next(trace for trace in spec["data"] if trace.get("meta") == figures.CLOUD)
     return np.stack([decode(cloud["x"]), decode(cloud["y"])], -1)
 
 

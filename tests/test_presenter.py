@@ -7,6 +7,8 @@ import json
 import pytest
 from test_pages import assert_no_exception, open_page
 
+from lessons import figures
+
 PAGES = ("home", "langevin", "forward", "splitting", "backward", "duality")
 
 
@@ -19,4 +21,5 @@ def test_presenter_mode_hides_the_prose_and_enlarges_the_figures(page):
     assert len(at.markdown) < prose
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert chart["layout"]["font"]["size"] == 18
-    assert all(trace["marker"]["size"] == 7 for trace in chart["data"] if trace["type"] == "scattergl")
+    clouds = [trace for trace in chart["data"] if trace.get("meta") == figures.CLOUD]
+    assert clouds and all(trace["marker"]["size"] == 7 for trace in clouds)

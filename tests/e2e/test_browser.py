@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from helpers_browser import require_browser
 
+from lessons import figures
 from lessons.settings import OPTIONS, Settings, format_value, parse_value
 
 require_browser()  # no Chromium or playwright: one skip line for the module (a failure under CI=true)
@@ -32,7 +33,7 @@ OTHER_DATASET = "two_modes"  # a dataset no page has as its default and no page 
 ANIMATED = (
     "[...document.querySelectorAll('.js-plotly-plot')].find(g => (g._fullLayout?.sliders || []).length)"
 )
-PARTICLES = "g._fullData.find(t => t.type === 'scattergl' && t.mode === 'markers')"
+PARTICLES = "g._fullData.find(t => t.meta === 'particles')"  # figures.CLOUD
 SETTLED = """(least = 0) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
@@ -46,7 +47,7 @@ CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
     key: (g.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/) || [])[1],
     frames: (g._transitionData?._frames || []).length,
     traces: g._fullData.map(t => ({
-        type: t.type, mode: t.mode, name: t.name, x: t.x ? t.x.length : 0, y: t.y ? t.y.length : 0,
+        type: t.type, mode: t.mode, name: t.name, meta: t.meta, x: t.x ? t.x.length : 0, y: t.y ? t.y.length : 0,
         finite: t.x ? Array.from(t.x).filter(v => v !== null && Number.isFinite(+v)).length : 0,
     })),
 }))"""
@@ -250,7 +251,7 @@ def test_every_chart_is_drawn_with_its_points(open_tab, name):
     for chart in charts:
         drawn = [t for t in chart["traces"] if t["x"] > 0 and t["x"] == t["y"]]
         assert drawn, f"chart {chart['key']} has no trace with points: {chart['traces']}"
-        clouds = [t for t in chart["traces"] if t["type"] == "scattergl" and t["mode"] == "markers"]
+        clouds = [t for t in chart["traces"] if t["meta"] == figures.CLOUD]
         assert all(0 < t["x"] == t["finite"] for t in clouds), f"empty or non-finite cloud in {chart}"
 
 
