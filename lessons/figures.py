@@ -29,7 +29,7 @@ DENSITY_SCALE = [[0.0, "rgba(136,136,136,0)"], [1.0, "rgba(136,136,136,0.75)"]]
 # levels, inner ones bolder: unlike a heatmap, lines follow the frames without a full redraw.
 CONTOUR_LEVELS = ((0.25, 1.0), (0.5, 1.6), (0.75, 2.2))  # (level, line width)
 SVG_LIMIT = 2500  # particles per panel drawn as SVG (smooth playback); more go to WebGL (full redraws)
-FRAME_MS = 33  # playback: 30 frames per second
+FRAME_MS = 25  # playback: one frame every second display refresh, 30 frames per second at 60 Hz
 SLOW_FRAME_MS = 150  # "Slow": about 7 frames per second, to talk over
 CLOUD = "particles"  # the ``meta`` of every particle-cloud trace, whichever way it is drawn
 HEAD = 0.3  # arrowhead length as a fraction of the arrow
