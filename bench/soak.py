@@ -4,11 +4,13 @@ Starts ``streamlit run app.py`` (headless, on a free port), then opens ``--sessi
 in one headless system Chromium (Playwright, ``/usr/bin/chromium``; no browser is downloaded). Each
 session cycles through the home page and every lesson of app.py's ``LESSONS``, opening each page from
 a URL with a random allowed ``step_size``, ``particles`` and ``seed`` (``lessons.settings.OPTIONS``,
-only the ones the page has as controls), and waits until the script has finished. Every page load is a
-new Streamlit session. On each page it counts:
+only the ones the page has as controls), and waits until the script has finished; on a page with a
+step-size slider it then moves it ``MOVES_PER_PAGE`` notches by keyboard, waiting for each rerun. Every
+page load is a new Streamlit session. After each load and each move it counts:
 
 * errors: exception boxes (``stException``), error alerts other than the expected "particles blew up"
-  divergence message, pages that did not settle within the timeout, and uncaught JavaScript errors;
+  divergence message, pages or moves that did not settle within the timeout, and uncaught JavaScript
+  errors;
 * expected divergence messages, warnings (settings the engine refused) and URL notes ("Ignored ...",
   none expected: every URL value is allowed).
 
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repositor
 import argparse
 import ast
 import asyncio
+import json
 import os
 import random
 import socket
@@ -60,6 +63,22 @@ SETTLED = """() => {
         && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
 # What the page shows: exception boxes, and the text of each alert by kind.
+MOVES_PER_PAGE = 3  # step-size slider moves (keyboard) after each page load that has the control
+STEP_SLIDER = f'input[type="range"][aria-label="{OPTIONS["step_size"].label}"]'
+# Counts the script runs the page has finished (the app's script state leaving "running"; a
+# MutationObserver sees every change, however short the run), so a slider move is over once a new run
+# has finished and the page has settled.
+COUNT_RUNS = """(() => {
+    window.__runs = 0;
+    new MutationObserver(records => {
+        window.__runs += records.filter(r => r.oldValue === 'running').length;
+    }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                          attributeFilter: ['data-test-script-state']});
+})();"""
+MOVE_STATE = """() => ({runs: window.__runs, url: location.search,
+    script: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    title: !!document.querySelector('[data-testid="stMain"] h1')})"""
 SHOWN = """() => ({
     exceptions: [...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText),
     errors: [...document.querySelectorAll('[data-testid="stAlertContentError"]')]
@@ -75,6 +94,7 @@ class Tally:
 
     loads: Counter = field(default_factory=Counter)  # page -> settled page loads
     seconds: list[float] = field(default_factory=list)  # goto -> settled, per load
+    move_seconds: list[float] = field(default_factory=list)  # key press -> settled, per slider move
     exceptions: list[str] = field(default_factory=list)
     error_alerts: list[str] = field(default_factory=list)
     timeouts: list[str] = field(default_factory=list)
@@ -198,6 +218,7 @@ async def session(browser, index: int, base: str, pages: dict, deadline: float, 
     """One student: cycle through the pages with random allowed settings until ``deadline``."""
     rng = random.Random(index)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await context.add_init_script(COUNT_RUNS)
     page = await context.new_page()
     page.on("pageerror", lambda error: tally.js_errors.append(f"{page.url}: {error}"))
     order = list(pages)
@@ -216,17 +237,58 @@ async def session(browser, index: int, base: str, pages: dict, deadline: float, 
                 continue
             tally.seconds.append(time.monotonic() - began)
             tally.loads[path or "home"] += 1
-            shown = await page.evaluate(SHOWN)
-            tally.exceptions += [f"{url}: {text}" for text in shown["exceptions"]]
-            for text in shown["errors"]:
-                if DIVERGENCE_TEXT in text:
-                    tally.divergences += 1
-                else:
-                    tally.error_alerts.append(f"{url}: {text}")
-            tally.warnings.update(shown["warnings"])
-            tally.url_notes += [f"{url}: {text}" for text in shown["infos"] if "Ignored" in text]
+            await check(page, url, tally)
+            if "step_size" in pages[path]:
+                for _ in range(MOVES_PER_PAGE):
+                    await move_step_size(page, url, rng, tally)
     finally:
         await context.close()
+
+
+async def check(page, url: str, tally: Tally) -> None:
+    """Count what the page shows: exceptions, error alerts, divergence messages, warnings, URL notes."""
+    shown = await page.evaluate(SHOWN)
+    tally.exceptions += [f"{url}: {text}" for text in shown["exceptions"]]
+    for text in shown["errors"]:
+        if DIVERGENCE_TEXT in text:
+            tally.divergences += 1
+        else:
+            tally.error_alerts.append(f"{url}: {text}")
+    tally.warnings.update(shown["warnings"])
+    tally.url_notes += [f"{url}: {text}" for text in shown["infos"] if "Ignored" in text]
+
+
+async def move_step_size(page, url: str, rng: random.Random, tally: Tally) -> None:
+    """One notch of the step-size slider by keyboard (away from an end), then wait for the rerun."""
+    slider = page.locator(STEP_SLIDER)
+    if await slider.count() != 1:
+        return
+    value, low, high = await slider.evaluate("e => [+e.value, +e.min, +e.max]")
+    key = (
+        "ArrowRight"
+        if value <= low
+        else "ArrowLeft"
+        if value >= high
+        else rng.choice(["ArrowLeft", "ArrowRight"])
+    )
+    runs, before = await page.evaluate("() => [window.__runs, location.search]")
+    began = time.monotonic()
+    try:
+        await slider.focus()
+        await page.keyboard.press(key)
+        await page.wait_for_function(
+            f"() => (window.__runs > {runs} || location.search !== {json.dumps(before)}) && ({SETTLED})()",
+            timeout=SETTLE_TIMEOUT_MS,
+            polling=SETTLE_POLL_MS,
+        )
+    except Exception as error:  # a move that never settles is an error; say what the page was doing
+        state = await page.evaluate(MOVE_STATE)
+        tally.timeouts.append(
+            f"{url} (move {key}): {type(error).__name__}: {str(error).splitlines()[0]} {state}"
+        )
+        return
+    tally.move_seconds.append(time.monotonic() - began)
+    await check(page, f"{url} (move {key})", tally)
 
 
 async def soak(
@@ -248,6 +310,11 @@ async def soak(
     return tally, samples
 
 
+def percentile95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank) of sorted ``values``."""
+    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+
+
 def report(
     tally: Tally, samples: list[Sample], idle_mb: float, sessions: int, tracebacks: int, machine: str
 ) -> str:
@@ -256,13 +323,17 @@ def report(
     second_half = [s for s in samples if s.minutes >= samples[-1].minutes / 2]
     loads = sum(tally.loads.values())
     per_page = ", ".join(f"{name} {count}" for name, count in sorted(tally.loads.items()))
-    seconds = sorted(tally.seconds) or [0.0]
-    p95 = seconds[min(len(seconds) - 1, round(0.95 * (len(seconds) - 1)))]
+    seconds, moves = sorted(tally.seconds) or [0.0], sorted(tally.move_seconds) or [0.0]
+    p95 = percentile95(seconds)
     warnings = sum(tally.warnings.values())
     rows = [
         ("sessions", f"{sessions} browser contexts, {samples[-1].minutes:.1f} min"),
         ("page loads", f"{loads} ({per_page})"),
         ("page load to settled, median / p95", f"{statistics.median(seconds):.1f} s / {p95:.1f} s"),
+        (
+            "step-size slider moves, key press to settled: median / p95",
+            f"{len(moves)} moves, {statistics.median(moves):.2f} s / {percentile95(moves):.2f} s",
+        ),
         (
             "**errors**",
             f"**{tally.errors + tracebacks}**: {len(tally.exceptions)} exceptions, "
@@ -299,7 +370,8 @@ def report(
         f"{sessions} headless Chromium sessions against one `streamlit run app.py` server, each cycling "
         "through the home page and every lesson; each page is opened from a URL with random allowed "
         "`step_size`, `particles` and `seed`, so every page load is a new Streamlit session and usually "
-        "a new simulation. The load average counts everything on the machine, other benchmarks included.\n\n"
+        f"a new simulation; on pages with a step size h, {MOVES_PER_PAGE} moves of its slider follow, each "
+        "waited for. The load average counts everything on the machine, other benchmarks included.\n\n"
         "| measure | value |\n|---|---|\n"
         f"{table}\n\n"
         f"RSS samples (MB): {trace}\n"
