@@ -61,15 +61,3 @@ def cpu_model() -> str:
         cpuinfo = ""
     match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     return match.group(1).strip() if match else platform.processor() or "unknown CPU"
-
-
-SERVER_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # the server's environment under `make run`
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium, driven by Playwright; never downloaded
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]

@@ -34,29 +34,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `lessons`, `bench`
 
 import argparse
-import ast
 import asyncio
 import contextlib
 import itertools
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from playwright.async_api import async_playwright
 
-from bench._results import CHROMIUM, CHROMIUM_ARGS, SERVER_ENV, machine_line, write_section
+from bench._results import machine_line, write_section
+from bench._server import CHROMIUM, CHROMIUM_ARGS, app_pages, page_constants, streamlit_server
 from lessons import figures
 from lessons.settings import OPTIONS
 
-ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT = {"width": 1400, "height": 1000}
 TIMEOUT_MS = 120_000  # any wait in the single-session measurements
 MOVE_TIMEOUT_MS = 30_000  # a classroom move slower than this counts as an error
@@ -222,76 +218,10 @@ CHART_JSON = """() => { const g = window.__lab.cloud(); return g ? JSON.stringif
 # --------------------------------------------------------------------------- the app and its pages
 
 
-def app_pages() -> dict[str, str]:
-    """Page name ("home" for the default page, else its url path) -> file, home first: every
-    ``LESSONS`` entry of app.py and every ``st.Page("file", ...)`` written out there."""
-    pages = {}
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS":
-            pages |= {url: path for path, *_, url in ast.literal_eval(node.value)}
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
-            path, options = node.args[0], {k.arg: k.value for k in node.keywords}
-            if isinstance(path, ast.Constant):
-                default = isinstance(options.get("default"), ast.Constant) and options["default"].value
-                url = "home" if default else ast.literal_eval(options.get("url_path", ast.Constant(None)))
-                pages[url or Path(path.value).stem] = path.value
-    return dict(sorted(pages.items(), key=lambda page: page[0] != "home"))
-
-
-def page_controls(path: str) -> tuple[str, ...]:
-    """CONTROLS of a page, read from its source (importing a page runs it); () if it has none."""
-    for node in ast.parse((ROOT / path).read_text()).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "CONTROLS":
-            return ast.literal_eval(node.value)
-    return ()
-
-
 def page_url(base: str, name: str, **query: object) -> str:
     """The URL of page ``name`` with ``query`` settings."""
     path = "" if name == "home" else name
     return f"{base}/{path}?{urllib.parse.urlencode(query)}" if query else f"{base}/{path}"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(log_path: Path) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` headless on a free port: yields (base URL, pid), stops it after."""
-    port = free_port()
-    command = [
-        *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
-        *("--server.port", str(port), "--server.address", "127.0.0.1"),
-        *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=SERVER_ENV, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", process)
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
-    """Wait until the server answers its health check."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
-            if answer.read().strip() == b"ok":
-                return
-        time.sleep(0.25)
-    raise RuntimeError("streamlit did not become healthy")
 
 
 # --------------------------------------------------------------------------- a session in the browser
@@ -651,7 +581,7 @@ async def measure_pages(browser, base: str, config: Config, log: Log) -> dict:
     """Cold loads, slider moves and playback of every page where they apply."""
     results: dict = {"load": {}, "slider": {}, "fps": {}, "pages": {}}
     for name, path in app_pages().items():
-        controls = page_controls(path)
+        controls = page_constants(path)[0]
         info = await guarded(f"{name} warm-up", log, prepare(browser, base, name))
         if info is None:
             continue

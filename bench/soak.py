@@ -30,14 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `lessons`, `bench`
 
 import argparse
-import ast
 import asyncio
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 import urllib.parse
@@ -45,14 +42,12 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench._results import CHROMIUM, CHROMIUM_ARGS, SERVER_ENV, machine_line, write_section
+from bench._results import machine_line, write_section
+from bench._server import CHROMIUM, CHROMIUM_ARGS, app_pages, page_constants, streamlit_server
 from lessons.settings import OPTIONS, SEED_MAX
 
-ROOT = Path(__file__).resolve().parent.parent
-STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
 VARIED = ("step_size", "particles", "seed")  # the URL settings each page load draws at random
 DIVERGENCE_TEXT = "blew up"  # in sde.Divergence.message: the one error alert a student is meant to see
-SERVER_START_TIMEOUT = 90.0  # seconds
 SETTLE_TIMEOUT_MS = 180_000  # one page load: 10,000 particles on a busy 2-core machine can take a while
 SETTLE_POLL_MS = 250
 # The page has run its script: the app reports "notRunning", the title is drawn, no skeleton is left.
@@ -118,26 +113,13 @@ class Sample:
     load: float
 
 
-def app_pages() -> dict[str, tuple[str, ...]]:
-    """URL path -> the varied controls that page has: home ("") and every ``LESSONS`` entry of app.py.
-
-    Both files are read as source (importing a page would run it).
-    """
-    tree = ast.parse((ROOT / "app.py").read_text())
-    lessons = next(
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS"
-    )
-    pages = {"": ()}
-    for path, *_, url in ast.literal_eval(lessons):
-        assigned = {
-            node.targets[0].id: node.value
-            for node in ast.parse((ROOT / path).read_text()).body
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-        }
-        controls = ast.literal_eval(assigned["CONTROLS"]) if "CONTROLS" in assigned else ()
-        pages[url] = tuple(name for name in VARIED if name in controls)
+def varied_controls() -> dict[str, tuple[str, ...]]:
+    """URL path -> the varied controls that page has: home ("") and every page with CONTROLS."""
+    pages = {}
+    for name, path in app_pages().items():
+        controls = page_constants(path)[0]
+        if name == "home" or controls:
+            pages["" if name == "home" else name] = tuple(name for name in VARIED if name in controls)
     return pages
 
 
@@ -149,42 +131,6 @@ def random_query(names: tuple[str, ...], rng: random.Random) -> dict[str, str]:
         value = rng.randint(0, SEED_MAX) if option.widget == "seed" else rng.choice(option.values)
         query[name] = f"{value:g}" if isinstance(value, float) else str(value)
     return query
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int, log_path: Path) -> subprocess.Popen:
-    """``streamlit run app.py`` headless on ``port``; returns once /_stcore/health answers "ok"."""
-    command = [str(STREAMLIT), "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=SERVER_ENV, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    return process
-        except OSError:
-            time.sleep(0.25)
-    stop_server(process)
-    raise RuntimeError(f"streamlit not healthy after {SERVER_START_TIMEOUT:.0f} s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """Terminate the server this script started (and only it), killing it if it does not exit."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def rss_mb(pid: int) -> float:
@@ -297,7 +243,7 @@ async def soak(
     """Run the sessions and the memory sampler; return what they saw and the memory samples."""
     from playwright.async_api import async_playwright
 
-    pages, tally, samples, stop = app_pages(), Tally(), [], asyncio.Event()
+    pages, tally, samples, stop = varied_controls(), Tally(), [], asyncio.Event()
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         start = time.monotonic()
@@ -391,18 +337,12 @@ def main() -> None:
     if not CHROMIUM.exists():
         sys.exit(f"no Chromium at {CHROMIUM}")
     machine = machine_line()  # before the load starts: the load average then counts other processes only
-    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         log_path = Path(folder) / "server.log"
-        server = start_server(port, log_path)
-        try:
+        with streamlit_server(log_path) as (base, pid):
             time.sleep(2.0)
-            idle_mb = rss_mb(server.pid)
-            tally, samples = asyncio.run(
-                soak(f"http://127.0.0.1:{port}", server.pid, args.sessions, args.minutes, args.sample_seconds)
-            )
-        finally:
-            stop_server(server)
+            idle_mb = rss_mb(pid)
+            tally, samples = asyncio.run(soak(base, pid, args.sessions, args.minutes, args.sample_seconds))
         tracebacks = log_path.read_text().count("Traceback (most recent call last)")
     markdown = report(tally, samples, idle_mb, args.sessions, tracebacks, machine)
     print(markdown)

@@ -299,8 +299,9 @@ def _arrow_points(origins: np.ndarray, vectors: np.ndarray) -> dict:
 def _with_gaps(values: np.ndarray, digits: int = 3) -> np.ndarray:
     """A NaN-separated coordinate array as numbers and None gaps (an object array, sent as a JSON
     list): plotly.js breaks lines at null, but connects across NaN inside a typed (binary) array."""
-    gaps = np.round(np.asarray(values, dtype=np.float64), digits).astype(object)  # (P,)
-    gaps[np.isnan(np.asarray(values, dtype=np.float64))] = None
+    values = np.asarray(values, dtype=np.float64)  # (P,)
+    gaps = np.round(values, digits).astype(object)
+    gaps[np.isnan(values)] = None
     return gaps
 
 

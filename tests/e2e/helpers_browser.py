@@ -7,19 +7,10 @@ is missing, and fails its collection instead under ``CI=true``: CI must run the 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from bench._server import CHROMIUM
 
 
 def missing_requirement() -> str | None:

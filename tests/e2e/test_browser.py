@@ -10,21 +10,19 @@ Chart contents are read from the plotly div (``gd._fullData``, ``gd._transitionD
 
 from __future__ import annotations
 
-import ast
 import urllib.parse
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pytest
 from helpers_browser import require_browser
 
+from bench._server import app_pages, page_constants
 from lessons import figures
-from lessons.settings import OPTIONS, Settings, format_value, parse_value
+from lessons.settings import OPTIONS, format_value, parse_value
 
 require_browser()  # no Chromium or playwright: one skip line for the module (a failure under CI=true)
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARED = {"backward": {"step_size": "0.05", "particles": "200", "dataset": "spiral"}}  # the issue's link
 SMALL = "200"  # particles on every other lesson page: the checks do not need the defaults
 OTHER_DATASET = "two_modes"  # a dataset no page has as its default and no page blows up on
@@ -94,39 +92,7 @@ FRAMES_DIGEST = f"""() => {{
 }}"""
 
 
-def app_pages() -> dict[str, str]:
-    """Page url path ("" for the default page) -> its file: every ``LESSONS`` entry of app.py and every
-    ``st.Page("file", ...)`` written out there (read from the source, not imported)."""
-    pages = {}
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS":
-            pages |= {url: path for path, *_, url in ast.literal_eval(node.value)}
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
-            path, options = node.args[0], {k.arg: k.value for k in node.keywords}
-            if isinstance(path, ast.Constant):
-                default = isinstance(options.get("default"), ast.Constant) and options["default"].value
-                url = "" if default else ast.literal_eval(options.get("url_path", ast.Constant(None)))
-                pages[url if url is not None else Path(path.value).stem] = path.value
-    return pages
-
-
-@cache
-def page_constants(path: str) -> tuple[tuple[str, ...], Settings]:
-    """CONTROLS and DEFAULTS = Settings(...) of a page, read from its source (importing it runs it)."""
-    found = {
-        node.targets[0].id: node.value
-        for node in ast.parse((ROOT / path).read_text()).body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-    }
-    controls = ast.literal_eval(found["CONTROLS"]) if "CONTROLS" in found else ()
-    call = found.get("DEFAULTS")
-    keywords = call.keywords if isinstance(call, ast.Call) else []
-    return controls, Settings(**{k.arg: ast.literal_eval(k.value) for k in keywords})
-
-
-PAGES = dict(
-    sorted({url or "home": path for url, path in app_pages().items()}.items(), key=lambda p: p[0] != "home")
-)
+PAGES = app_pages()  # name ("home" for the default page) -> file, home first
 LESSON_PAGES = [name for name, path in PAGES.items() if page_constants(path)[0]]
 
 

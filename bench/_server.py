@@ -1,0 +1,108 @@
+"""The app as a browser sees it, shared by the browser benchmarks and the real-browser tests: the system
+Chromium and its flags, the app's pages read from source, and a Streamlit server on a free port.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from lessons.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's Chromium, driven by Playwright; never downloaded
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # the server's environment under `make run`
+SERVER_START_TIMEOUT = 90.0  # seconds; a cold import of torch + streamlit on a busy machine
+
+
+def app_pages() -> dict[str, str]:
+    """Page name ("home" for the default page, else its url path) -> file, home first: every
+    ``LESSONS`` entry of app.py and every ``st.Page("file", ...)`` written out there (read as source)."""
+    pages = {}
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS":
+            pages |= {url: path for path, *_, url in ast.literal_eval(node.value)}
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
+            path, options = node.args[0], {k.arg: k.value for k in node.keywords}
+            if isinstance(path, ast.Constant):
+                default = isinstance(options.get("default"), ast.Constant) and options["default"].value
+                url = "home" if default else ast.literal_eval(options.get("url_path", ast.Constant(None)))
+                pages[url or Path(path.value).stem] = path.value
+    return dict(sorted(pages.items(), key=lambda page: page[0] != "home"))
+
+
+def page_constants(path: str) -> tuple[tuple[str, ...], Settings]:
+    """CONTROLS (() if none) and DEFAULTS = Settings(...) of a page, read from its source (importing a
+    page runs it)."""
+    found = {
+        node.targets[0].id: node.value
+        for node in ast.parse((ROOT / path).read_text()).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    controls = ast.literal_eval(found["CONTROLS"]) if "CONTROLS" in found else ()
+    call = found.get("DEFAULTS")
+    keywords = call.keywords if isinstance(call, ast.Call) else []
+    return controls, Settings(**{k.arg: ast.literal_eval(k.value) for k in keywords})
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(log_path: Path) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` headless on a free port, as `make run` starts it: yields (base URL, pid)
+    once /_stcore/health answers "ok", and stops it after. RuntimeError, with the log's end, if the
+    server exits or is not healthy in time."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
+        *("--server.port", str(port), "--server.address", "127.0.0.1"),
+        *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=SERVER_ENV, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(f"{base}/_stcore/health", process, log_path)
+        yield base, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+            if answer.read().strip() == b"ok":
+                return
+        time.sleep(0.25)
+    raise RuntimeError(
+        f"streamlit not healthy after {SERVER_START_TIMEOUT:.0f} s:\n{log_path.read_text()[-3000:]}"
+    )
