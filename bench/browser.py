@@ -155,7 +155,7 @@ window.__lab = (() => {
 """
 SETTLED = """(least) => {
     const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    const charts = [...document.querySelectorAll('.stBidiComponent')];
     return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
         && charts.length >= least && charts.every(c => c.querySelector('.js-plotly-plot')?._fullData?.length);
 }"""
@@ -167,7 +167,7 @@ LOAD_TIMES = """() => {
     const lab = window.__lab, nav = performance.getEntriesByType('navigation')[0];
     const first = s => (lab.states.find(([name]) => name === s) || [null, null])[1];
     const resources = performance.getEntriesByType('resource');
-    const plotly = resources.find(e => /PlotlyChart/.test(e.name));
+    const plotly = resources.find(e => /PlotlyChart|plotly-[0-9.]*min[.]js/.test(e.name));
     const react = lab.reacts.length ? lab.reacts[0] : [null, null];
     return {chart: lab.firstChart, dom: nav.domContentLoadedEventEnd, running: first('running'),
             finished: first('notRunning'), plotly_js: plotly ? plotly.responseEnd : null,
@@ -283,7 +283,7 @@ async def prepare(browser, base: str, name: str) -> dict:
     session = await new_session(browser, page_url(base, name), least=0)
     page, action = session.page, False
     button = page.locator('[data-testid="stBaseButton-primary"]')
-    if await page.locator('[data-testid="stPlotlyChart"]').count() == 0 and await button.count() == 1:
+    if await page.locator(".stBidiComponent").count() == 0 and await button.count() == 1:
         action = True
         await button.click()
         await page.wait_for_function("() => window.__lab.cloud() !== undefined", timeout=300_000)

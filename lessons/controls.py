@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from lessons import figures, render, simulate, user_data
+from lessons import chart, figures, render, simulate, user_data
 from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
 
 LOG = logging.getLogger("langevin_lab")
@@ -96,7 +96,7 @@ def show(figure: go.Figure, key: str) -> None:
         figure.update_traces(marker={"size": 7}, selector={"meta": figures.CLOUD})
         for slider in figure.layout.sliders:  # the larger Play/Pause buttons need more room
             slider.update(x=0.42, len=0.58)
-    st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+    chart.plotly_chart(figure, key=key)
 
 
 def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result | None:
@@ -154,9 +154,16 @@ def freeze_imported_objects() -> None:
     gc.freeze()
 
 
-@st.cache_resource(max_entries=1)
+@st.cache_resource(show_spinner=False)
+def publish_plotly_js() -> None:
+    """Once per server: put plotly.js where the charts load it from (see lessons/chart.py)."""
+    chart.publish_plotly_js()
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
 def triangle_figure() -> go.Figure:
-    """The home page's forward + backward = identity picture (the same for everyone)."""
+    """The home page's forward + backward = identity picture (the same for everyone; each session gets
+    its own copy, which presenter mode may restyle)."""
     return figures.split_triangle(*simulate.triangle_clouds(), extent=simulate.EXTENT, grid=simulate.GRID)
 
 

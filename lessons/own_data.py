@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from lessons import controls, figures, simulate, user_data
+from lessons import chart, controls, figures, simulate, user_data
 
 st.title("Your own data")
 if not controls.presenting():  # presenter mode: figures only
@@ -18,14 +18,11 @@ draw, upload = st.tabs(["Draw", "Upload a CSV"])
 with draw:
     chosen = st.session_state.setdefault("drawn_points", np.zeros((0, 2)))
     canvas = user_data.drawing_grid()
-    event = st.plotly_chart(
+    picked = chart.selection_chart(
         figures.drawing_canvas(canvas, chosen, extent=simulate.EXTENT),
         key="canvas",
-        on_select="rerun",
-        selection_mode=("points", "box", "lasso"),
-        config={"displayModeBar": True, "modeBarButtonsToRemove": ["toImage"]},
+        config={"displayModeBar": True, "modeBarButtons": [["lasso2d", "select2d", "pan2d", "resetScale2d"]]},
     )
-    picked = [p["point_index"] for p in event.selection.points if p.get("curve_number") == 0]
     if picked:
         chosen = np.unique(np.concatenate([chosen, canvas[picked]]), axis=0)
         st.session_state["drawn_points"] = chosen

@@ -1,4 +1,4 @@
-"""Shared helpers for the UI tests: plotly figure JSON as Streamlit sends it, decoded to numpy."""
+"""Shared helpers for the UI tests: plotly figure JSON as the browser receives it, decoded to numpy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
+from streamlit.testing.v1 import AppTest
+
+from lessons import chart
 
 
 def decode(array: object) -> np.ndarray:
@@ -24,9 +26,20 @@ def decode(array: object) -> np.ndarray:
 
 
 def figure_json(figure: go.Figure) -> str:
-    """The figure as Streamlit 1.67 serialises it for st.plotly_chart."""
-    return pio.to_json(figure, validate=False)
+    """The figure as the app's charts send it (lessons/chart.py)."""
+    return chart.figure_json(figure).decode()
 
 
 def figure_spec(figure: go.Figure) -> dict:
     return json.loads(figure_json(figure))
+
+
+def chart_payloads(at: AppTest) -> dict[str, bytes]:
+    """Every chart the last run drew, by its key: the figure JSON bytes the browser receives."""
+    return {  # element ids are "$$ID-<hash>-<key>"
+        element.proto.id.split("-", 2)[2]: element.proto.bytes for element in at.get("bidi_component")
+    }
+
+
+def chart_specs(at: AppTest) -> dict[str, dict]:
+    return {key: json.loads(payload) for key, payload in chart_payloads(at).items()}

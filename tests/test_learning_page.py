@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, open_page
 
 from lessons import controls, simulate
@@ -16,7 +17,7 @@ def test_the_page_asks_for_training_before_showing_any_chart():
     controls._model_store().clear()
     at = open_page("learning", **TINY)
     assert_no_exception(at)
-    assert not at.get("plotly_chart")
+    assert not chart_specs(at)
     assert any("Train the network" in info.value for info in at.info)
 
 
@@ -25,7 +26,7 @@ def test_training_draws_the_loss_fields_samples_and_snapshots_without_exception(
     at = open_page("learning", **TINY)
     at.button(key="train").click().run()
     assert_no_exception(at)
-    assert len(at.get("plotly_chart")) == 4  # loss, fields, exact vs learned samples, snapshots
+    assert len(chart_specs(at)) == 4  # loss, fields, exact vs learned samples, snapshots
     assert any("Trained for 50 steps" in caption.value for caption in at.caption)
 
 
@@ -40,7 +41,7 @@ def test_moving_time_or_particles_after_training_never_retrains(monkeypatch):
     at.select_slider(key="particles").set_value(100).run()
     assert_no_exception(at)
     assert len(calls) == 1  # 50 steps are one chunk, taken once
-    assert len(at.get("plotly_chart")) == 4
+    assert len(chart_specs(at)) == 4
 
 
 def test_snapshots_are_taken_after_few_more_and_all_steps():

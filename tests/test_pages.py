@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers_apptest import decode
+from helpers_apptest import chart_payloads, chart_specs, decode
 from streamlit.testing.v1 import AppTest
 
 from lessons import controls, figures, simulate
@@ -58,10 +58,10 @@ def assert_no_exception(at: AppTest) -> None:
     assert not at.exception, [exception.message for exception in at.exception]
 
 
-def chart_json(at: AppTest, key: str) -> str:
-    charts = [chart for chart in at.get("plotly_chart") if chart.key == key]
-    assert len(charts) == 1, [chart.key for chart in at.get("plotly_chart")]
-    return charts[0].proto.spec
+def chart_json(at: AppTest, key: str) -> bytes:
+    payloads = chart_payloads(at)
+    assert key in payloads, list(payloads)
+    return payloads[key]
 
 
 def chart_spec(at: AppTest, key: str) -> dict:
@@ -115,7 +115,7 @@ def test_page_runs_at_its_defaults_and_draws_a_cloud_under_one_megabyte(page):
     spec_json = chart_json(at, MAIN_CHART[page])
     cloud = particles_of(json.loads(spec_json))
     assert len(cloud) > 0 and np.isfinite(cloud).all()
-    assert len(spec_json.encode()) < MB, f"{len(spec_json.encode()) / MB:.2f} MB"
+    assert len(spec_json) < MB, f"{len(spec_json) / MB:.2f} MB"
     if page == "home":
         assert dict(at.query_params) == {}
     else:
@@ -249,4 +249,4 @@ def test_more_steps_than_the_cap_shows_a_warning_not_an_exception(monkeypatch):
     at = open_page("forward", t_end=f"{t_end:g}", step_size=f"{step_size:g}", **SMALL)
     warnings = [warning.value for warning in at.warning]
     assert len(warnings) == 1 and "steps" in warnings[0], warnings
-    assert not at.get("plotly_chart"), "no chart is drawn for a refused run"
+    assert not chart_specs(at), "no chart is drawn for a refused run"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, open_page
 
 from lessons import user_data
@@ -66,7 +67,7 @@ def test_the_own_data_page_guides_before_any_point_and_previews_drawn_points():
     at.session_state["drawn_points"] = np.random.default_rng(1).normal(size=(30, 2))
     at.run()
     assert_no_exception(at)
-    assert len(at.get("plotly_chart")) == 2  # the canvas and the density preview
+    assert len(chart_specs(at)) == 2  # the canvas and the density preview
     at.button(key="use_own_data").click().run()
     assert at.session_state["own_data"][1] == 0.1 and at.success
 
@@ -77,7 +78,7 @@ def test_a_lesson_opened_from_a_link_with_own_data_simulates_them():
         "backward", dataset="custom", points=user_data.encode(points), bandwidth="0.1", particles="200"
     )
     assert_no_exception(at)
-    assert at.get("plotly_chart") and not [w.value for w in at.warning if "own" in w.value]
+    assert chart_specs(at) and not [w.value for w in at.warning if "own" in w.value]
     assert at.query_params["points"] == user_data.encode(points)
 
 

@@ -34,7 +34,7 @@ ANIMATED = (
 PARTICLES = "g._fullData.find(t => t.meta === 'particles')"  # figures.CLOUD
 SETTLED = """(least = 0) => {
     const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    const charts = [...document.querySelectorAll('.stBidiComponent')];
     return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
         && charts.length >= least && charts.every(c => {
             const g = c.querySelector('.js-plotly-plot');
@@ -52,7 +52,7 @@ CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
 STATE = """() => ({
     script: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
     skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
-    charts: [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(
+    charts: [...document.querySelectorAll('.stBidiComponent')].map(
         c => c.querySelector('.js-plotly-plot')?._fullData?.length ?? 'not drawn'),
     alerts: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlert"]')].map(
         e => e.innerText.slice(0, 300)),
@@ -164,7 +164,7 @@ def load(context, app_url: str, name: str) -> Tab:
     tab.page.goto(f"{app_url}/{path}?{urllib.parse.urlencode(query)}")
     tab.settle()
     primary = tab.page.locator('[data-testid="stBaseButton-primary"]')
-    if tab.page.locator('[data-testid="stPlotlyChart"]').count() == 0 and primary.count() == 1:
+    if tab.page.locator(".stBidiComponent").count() == 0 and primary.count() == 1:
         primary.click()  # a page that draws only after its action (learning: "Train the network")
         settle_for_good(tab)
     return tab
@@ -174,12 +174,9 @@ def settle_for_good(tab: Tab, quiet_ms: int = 1500) -> None:
     """Settle, and stay settled for ``quiet_ms`` with the same charts: an action may rerun many times."""
     for _ in range(60):
         tab.settle(least=1)
-        charts = tab.page.locator('[data-testid="stPlotlyChart"]').count()
+        charts = tab.page.locator(".stBidiComponent").count()
         tab.page.wait_for_timeout(quiet_ms)
-        if (
-            tab.page.evaluate(SETTLED, 1)
-            and tab.page.locator('[data-testid="stPlotlyChart"]').count() == charts
-        ):
+        if tab.page.evaluate(SETTLED, 1) and tab.page.locator(".stBidiComponent").count() == charts:
             return
     pytest.fail(f"{tab.name} kept rerunning: {tab.page.evaluate(STATE)}")
 
@@ -275,12 +272,13 @@ def test_play_advances_the_frames(open_tab, name):
 
 
 @pytest.mark.parametrize("name", [n for n in LESSON_PAGES if "step_size" in page_constants(PAGES[n])[0]])
-def test_moving_the_step_size_changes_the_chart(open_tab, name):
+def test_moving_the_step_size_changes_the_chart_in_place(open_tab, name):
     tab = open_tab(name)
     thumb = control(tab, "slider", OPTIONS["step_size"].label)
     values = OPTIONS["step_size"].values
     higher = values[values.index(parse_value("step_size", thumb.get_attribute("aria-valuetext"))) + 1]
     before = tab.page.evaluate(FRAMES_DIGEST)
+    tab.page.evaluate(f"() => {{ {ANIMATED}.__before = true; }}")
     thumb.focus()
     tab.page.keyboard.press("ArrowRight")
     tab.page.wait_for_function(f"(before) => ({FRAMES_DIGEST})() !== before && ({SETTLED})(1)", arg=before)
@@ -288,3 +286,34 @@ def test_moving_the_step_size_changes_the_chart(open_tab, name):
     assert f"step_size={higher:g}" in tab.page.url
     assert tab.problems() == []
     assert tab.page.evaluate(ANIMATION_STATE)["points"] > 0
+    assert tab.page.evaluate(f"() => {ANIMATED}.__before === true"), "the chart was rebuilt, not updated"
+
+
+def test_drawing_on_the_canvas_adds_the_points_inside_a_lasso_and_a_clicked_point(open_tab):
+    tab = open_tab("own-data")
+    canvas = tab.page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+
+    def at(fx: float, fy: float) -> tuple[float, float]:  # a fraction of the canvas, from its top left
+        return canvas["x"] + fx * canvas["width"], canvas["y"] + fy * canvas["height"]
+
+    tab.page.mouse.move(*at(0.3, 0.3))
+    tab.page.mouse.down()
+    for corner in [(0.6, 0.3), (0.5, 0.6), (0.3, 0.31)]:  # the canvas opens in lasso mode
+        tab.page.mouse.move(*at(*corner), steps=8)
+    tab.page.mouse.up()
+    lassoed = drawn_count(tab, more_than=0)
+    tab.page.mouse.click(*at(0.85, 0.15))  # one grid point, far from the lasso
+    assert drawn_count(tab, more_than=lassoed) == lassoed + 1
+    assert tab.problems() == [] and tab.errors == []
+
+
+def drawn_count(tab: Tab, more_than: int) -> int:
+    """The page's "N points drawn" count, once it exceeds ``more_than``."""
+    caption = tab.page.get_by_text("points drawn").first
+    tab.page.wait_for_function(
+        "([more]) => [...document.querySelectorAll('p')].some(p => /^(\\d+) points drawn/.test(p.innerText)"
+        " && +p.innerText.match(/^(\\d+)/)[1] > more)",
+        arg=[more_than],
+    )
+    tab.settle(least=1)
+    return int(caption.inner_text().split()[0])
