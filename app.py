@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-from lessons import controls
+from lessons import chart, controls
 
 LESSONS = [
     ("lessons/langevin.py", "1 · Langevin dynamics", ":material/all_inclusive:", "langevin"),
@@ -22,6 +22,8 @@ def main() -> None:
     controls.publish_plotly_js()
     st.set_page_config(page_title="Langevin Lab", page_icon=":material/grain:", layout="wide")
     controls.presenter_toggle()
+    with st.sidebar:
+        chart.preload_plotly_js()  # plotly.js loads while the page's script simulates
     home = st.Page("lessons/home.py", title="Home", icon=":material/home:", default=True)
     lessons = [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in LESSONS]
     own_data = st.Page(

@@ -4,7 +4,7 @@ For every lesson page, at its default settings: moves the step-size slider to a 
 value and sets a fresh seed, so that every timed rerun is a cache miss (a new simulation), and times
 ``AppTest.run()`` only; then times reruns with unchanged settings (cache hits). Also records the CPU
 time of AppTest's script thread (robust to other processes competing for the CPUs), splits each
-uncached rerun into simulation, figure building and chart serialisation (``plotly.io.to_json``),
+uncached rerun into simulation, figure building and chart serialisation (``chart.figure_json``),
 records the JSON size of every chart at the defaults, profiles one uncached rerun of the slowest page
 with cProfile, prints the results and rewrites the "app_latency" section of bench/RESULTS.md.  Run
 from the repository root:
@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import plotly.io
 import streamlit as st
 import streamlit.logger
 import torch
@@ -39,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from bench._results import machine_line, write_section
-from lessons import figures, simulate
+from lessons import chart, figures, simulate
 from lessons.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +50,7 @@ PAGES = {  # page -> the simulate function its cached engine call runs
     "duality": "duality_run",
 }
 FIGURE_BUILDERS = ("cloud_animation", "line_chart", "drift_arrows")
-PARTS = ("simulation", "figures", "to_json")
+PARTS = ("simulation", "figures", "serialise")
 REPEATS = 7  # timed uncached reruns per page, and as many cached ones
 RUN_TIMEOUT = 120.0  # seconds per AppTest run (AppTest's default, 3 s, is too short on a busy machine)
 RERUN_TARGET_MS = 300.0
@@ -92,11 +91,11 @@ class Parts:
 
 @contextmanager
 def instrumented(parts: Parts) -> Iterator[None]:
-    """Time the simulate ``*_run`` functions, the figure builders and ``plotly.io.to_json`` (which
-    ``st.plotly_chart`` calls) by replacing the module attributes the app looks them up through."""
+    """Time the simulate ``*_run`` functions, the figure builders and ``chart.figure_json`` (the JSON
+    every chart sends) by replacing the module attributes the app looks them up through."""
     targets = [(simulate, name, "simulation") for name in PAGES.values()]
     targets += [(figures, name, "figures") for name in FIGURE_BUILDERS]
-    targets += [(plotly.io, "to_json", "to_json")]
+    targets += [(chart, "figure_json", "serialise")]
     originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
     for module, name, part in targets:
         setattr(module, name, parts.timed(part, getattr(module, name)))
@@ -194,8 +193,10 @@ def measure(page: str, thread: ScriptThread, parts: Parts) -> tuple[PageResult, 
     at.switch_page(f"lessons/{page}.py")
     first_load, _ = timed_run(at, thread)
     default_h = at.select_slider(key="step_size").value
-    charts = {
-        chart.key or str(i): len(chart.proto.spec.encode()) for i, chart in enumerate(at.get("plotly_chart"))
+    charts = {  # chart components; their element ids are "$$ID-<hash>-<key>"
+        element.proto.id.split("-", 2)[2]: len(element.proto.bytes)
+        for element in at.get("bidi_component")
+        if element.proto.bytes  # not the plotly.js preloader
     }
     cached = [timed_run(at, thread)[0] for _ in range(REPEATS)]
     neighbours = neighbours_of(default_h)
@@ -236,7 +237,7 @@ def profile_summary(stats: pstats.Stats, page: str) -> list[str]:
     groups = {
         "simulation": ("lessons/simulate.py", PAGES[page]),
         "figure building": ("lessons/figures.py", FIGURE_BUILDERS),
-        "chart serialisation (`plotly.io.to_json`)": ("plotly/io/_json.py", ("to_json",)),
+        "chart serialisation (`chart.figure_json`)": ("lessons/chart.py", ("figure_json",)),
         "cache store (pickle)": ("caching/cache_data_api.py", ("write_result",)),
     }
     total = 1e3 * stats.total_tt
@@ -275,7 +276,7 @@ def table(results: list[PageResult]) -> str:
     """The markdown table of the results."""
     lines = [
         "| page | h moved | uncached rerun: median / max (ms) | script-thread CPU median (ms) | "
-        "simulation / figures / to_json, median (ms) | cached rerun median (ms) | first load (ms) | "
+        "simulation / figures / serialise, median (ms) | cached rerun median (ms) | first load (ms) | "
         "chart JSON (kB) | rerun ≤ 300 ms | charts ≤ 1 MB |",
         "|---|---|--:|--:|--:|--:|--:|---|---|---|",
     ]
@@ -322,11 +323,11 @@ a neighbouring allowed value and setting a new seed, so each of the {REPEATS} ti
 simulation (checked: exactly one simulate call per rerun); the smaller h (more steps) is used in 4 of
 the {REPEATS}, so the median leans to the dearer side. "Script-thread CPU" = CPU time of AppTest's
 script thread in those reruns, which other processes on the machine do not inflate (wall time does).
-Simulation / figures / to_json = wall time inside `lessons.simulate.*_run`, the `lessons.figures`
-builders and `plotly.io.to_json` (called by `st.plotly_chart`); the rest is Streamlit (widgets,
+Simulation / figures / serialise = wall time inside `lessons.simulate.*_run`, the `lessons.figures`
+builders and `lessons.chart.figure_json` (the JSON every chart sends); the rest is Streamlit (widgets,
 markdown, cache pickling) and AppTest's parsing. "Cached rerun" = the same settings again
-({REPEATS} runs): the figures are rebuilt and serialised even then. Chart JSON = `len(proto.spec)` in
-UTF-8 bytes at the defaults. Not measured: websocket transfer and plotly.js rendering in the browser.
+({REPEATS} runs): the figures are rebuilt and serialised even then. Chart JSON = the bytes each chart
+component sends, at the defaults. Not measured: websocket transfer and plotly.js rendering in the browser.
 
 {table(results)}
 

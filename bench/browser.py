@@ -155,9 +155,9 @@ window.__lab = (() => {
 """
 SETTLED = """(least) => {
     const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('.stBidiComponent')];
+    const charts = [...document.querySelectorAll('.lab-chart')];  // lessons/chart.py
     return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
-        && charts.length >= least && charts.every(c => c.querySelector('.js-plotly-plot')?._fullData?.length);
+        && charts.length >= least && charts.every(g => g._fullData?.length);
 }"""
 PROBLEMS = """() => [...document.querySelectorAll(
     '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText.slice(0, 200))"""
@@ -283,7 +283,7 @@ async def prepare(browser, base: str, name: str) -> dict:
     session = await new_session(browser, page_url(base, name), least=0)
     page, action = session.page, False
     button = page.locator('[data-testid="stBaseButton-primary"]')
-    if await page.locator(".stBidiComponent").count() == 0 and await button.count() == 1:
+    if await page.locator(".lab-chart").count() == 0 and await button.count() == 1:
         action = True
         await button.click()
         await page.wait_for_function("() => window.__lab.cloud() !== undefined", timeout=300_000)

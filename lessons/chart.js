@@ -65,6 +65,11 @@ function reportSelections(chart, Plotly, setTriggerValue) {
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {
+  if (data == null) { // the preloader: fetch and compile plotly.js while the server is still simulating
+    parentElement.replaceChildren(); // not a chart
+    loadPlotly().catch(() => {}); // a chart that needs plotly.js reports the failure
+    return;
+  }
   const chart = parentElement.querySelector(".lab-chart");
   const figure = JSON.parse(new TextDecoder().decode(data));
   chart.dataset.revision = String((+chart.dataset.revision || 0) + 1);

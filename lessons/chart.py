@@ -54,6 +54,12 @@ def plotly_chart(figure: go.Figure, key: str, *, config: dict | None = None) -> 
     _COMPONENT(data=figure_json(figure, config=config), key=key)
 
 
+def preload_plotly_js() -> None:
+    """Start loading plotly.js in the browser now, before the first chart arrives: call it early in a
+    run, in the sidebar (an empty element)."""
+    _COMPONENT(key="plotly_preload")
+
+
 def selection_chart(figure: go.Figure, key: str, *, config: dict | None = None) -> list[int]:
     """Draw ``figure`` and return the indices of the points of its first trace that the user just
     clicked or box- or lasso-selected (a rerun follows each selection), or ``[]``."""

@@ -36,8 +36,10 @@ def figure_spec(figure: go.Figure) -> dict:
 
 def chart_payloads(at: AppTest) -> dict[str, bytes]:
     """Every chart the last run drew, by its key: the figure JSON bytes the browser receives."""
-    return {  # element ids are "$$ID-<hash>-<key>"
-        element.proto.id.split("-", 2)[2]: element.proto.bytes for element in at.get("bidi_component")
+    return {  # element ids are "$$ID-<hash>-<key>"; the plotly.js preloader sends no figure
+        element.proto.id.split("-", 2)[2]: element.proto.bytes
+        for element in at.get("bidi_component")
+        if element.proto.bytes
     }
 
 

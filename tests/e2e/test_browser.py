@@ -34,12 +34,9 @@ ANIMATED = (
 PARTICLES = "g._fullData.find(t => t.meta === 'particles')"  # figures.CLOUD
 SETTLED = """(least = 0) => {
     const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('.stBidiComponent')];
+    const charts = [...document.querySelectorAll('.lab-chart')];  // lessons/chart.py
     return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
-        && charts.length >= least && charts.every(c => {
-            const g = c.querySelector('.js-plotly-plot');
-            return g && g._fullData && g._fullData.length > 0;
-        });
+        && charts.length >= least && charts.every(g => g._fullData && g._fullData.length > 0);
 }"""
 CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
     key: (g.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/) || [])[1],
@@ -52,8 +49,7 @@ CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
 STATE = """() => ({
     script: document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState,
     skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
-    charts: [...document.querySelectorAll('.stBidiComponent')].map(
-        c => c.querySelector('.js-plotly-plot')?._fullData?.length ?? 'not drawn'),
+    charts: [...document.querySelectorAll('.lab-chart')].map(g => g._fullData?.length ?? 'not drawn'),
     alerts: [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlert"]')].map(
         e => e.innerText.slice(0, 300)),
 })"""
@@ -164,7 +160,7 @@ def load(context, app_url: str, name: str) -> Tab:
     tab.page.goto(f"{app_url}/{path}?{urllib.parse.urlencode(query)}")
     tab.settle()
     primary = tab.page.locator('[data-testid="stBaseButton-primary"]')
-    if tab.page.locator(".stBidiComponent").count() == 0 and primary.count() == 1:
+    if tab.page.locator(".lab-chart").count() == 0 and primary.count() == 1:
         primary.click()  # a page that draws only after its action (learning: "Train the network")
         settle_for_good(tab)
     return tab
@@ -174,9 +170,9 @@ def settle_for_good(tab: Tab, quiet_ms: int = 1500) -> None:
     """Settle, and stay settled for ``quiet_ms`` with the same charts: an action may rerun many times."""
     for _ in range(60):
         tab.settle(least=1)
-        charts = tab.page.locator(".stBidiComponent").count()
+        charts = tab.page.locator(".lab-chart").count()
         tab.page.wait_for_timeout(quiet_ms)
-        if tab.page.evaluate(SETTLED, 1) and tab.page.locator(".stBidiComponent").count() == charts:
+        if tab.page.evaluate(SETTLED, 1) and tab.page.locator(".lab-chart").count() == charts:
             return
     pytest.fail(f"{tab.name} kept rerunning: {tab.page.evaluate(STATE)}")
 
