@@ -64,6 +64,12 @@ function reportSelections(chart, Plotly, setTriggerValue) {
   chart.on("plotly_selected", (event) => event && send(event.points));
 }
 
+function sameBytes(a, b) {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   if (data == null) { // the preloader: fetch and compile plotly.js while the server is still simulating
     parentElement.replaceChildren(); // not a chart
@@ -71,16 +77,25 @@ export default function ({ data, parentElement, setTriggerValue }) {
     return;
   }
   const chart = parentElement.querySelector(".lab-chart");
+  const problem = parentElement.querySelector(".lab-chart-problem");
+  const template = streamlitTemplate(chart);
+  const look = JSON.stringify(template);
+  if (chart.__labLook === look && sameBytes(chart.__labBytes, data)) return; // a rerun left it as it is
+  chart.__labLook = look;
+  chart.__labBytes = data;
   const figure = JSON.parse(new TextDecoder().decode(data));
   chart.dataset.revision = String((+chart.dataset.revision || 0) + 1);
   const revision = chart.dataset.revision;
   loadPlotly().then(async (Plotly) => {
     if (chart.dataset.revision !== revision) return; // a newer figure arrived while plotly loaded
-    const layout = { ...figure.layout, template: streamlitTemplate(chart), autosize: true };
+    const layout = { ...figure.layout, template, autosize: true };
     const config = { ...CONFIG, ...figure.config };
     await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
     if (figure.selectable) reportSelections(chart, Plotly, setTriggerValue);
+    problem.hidden = true;
   }).catch((error) => {
-    chart.textContent = `The chart could not be drawn (${error.message}). Reload the page to try again.`;
+    chart.__labBytes = null; // try again on the next run
+    problem.textContent = `This chart could not be drawn (${error.message}). Reload the page to try again.`;
+    problem.hidden = false;
   });
 }

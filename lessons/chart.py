@@ -32,7 +32,7 @@ def _plotly_src() -> str:
 
 _COMPONENT = st.components.v2.component(
     "lab_chart",
-    html='<div class="lab-chart"></div>',
+    html='<div class="lab-chart"></div><p class="lab-chart-problem" hidden></p>',
     js=Path(__file__).with_suffix(".js").read_text().replace("__PLOTLY_SRC__", _plotly_src()),
     isolate_styles=False,  # plotly.js puts its stylesheet in the document head
 )

@@ -313,3 +313,17 @@ def drawn_count(tab: Tab, more_than: int) -> int:
     )
     tab.settle(least=1)
     return int(caption.inner_text().split()[0])
+
+
+def test_a_chart_that_cannot_load_plotly_says_so_in_plain_words(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route("**/plotly-*.min.js", lambda route: route.abort())  # as if the file were missing
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(app_url)
+    problem = page.locator(".lab-chart-problem").first
+    problem.wait_for(state="visible")
+    assert "could not be drawn" in problem.inner_text() and "Reload the page" in problem.inner_text()
+    assert errors == [] and page.locator('[data-testid="stException"]').count() == 0
+    context.close()
