@@ -19,7 +19,6 @@ def main() -> None:
     """Page setup and navigation: a Home page, then the lessons in order."""
     torch.set_num_threads(1)  # one core per session: many students share the server
     controls.freeze_imported_objects()
-    controls.publish_plotly_js()
     st.set_page_config(page_title="Langevin Lab", page_icon=":material/grain:", layout="wide")
     controls.presenter_toggle()
     with st.sidebar:

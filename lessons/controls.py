@@ -154,12 +154,6 @@ def freeze_imported_objects() -> None:
     gc.freeze()
 
 
-@st.cache_resource(show_spinner=False)
-def publish_plotly_js() -> None:
-    """Once per server: put plotly.js where the charts load it from (see lessons/chart.py)."""
-    chart.publish_plotly_js()
-
-
 @st.cache_data(max_entries=1, show_spinner=False)
 def triangle_figure() -> go.Figure:
     """The home page's forward + backward = identity picture (the same for everyone; each session gets

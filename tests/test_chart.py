@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
+import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
@@ -79,11 +82,16 @@ def test_the_payload_carries_the_charts_config_and_whether_it_reports_selections
     assert spec["config"] == {"displayModeBar": True} and spec["selectable"] is True
 
 
-def test_plotly_js_is_published_once_as_the_plotly_package_ships_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(chart, "STATIC", tmp_path / "static")
-    chart.publish_plotly_js()
-    published = tmp_path / "static" / chart.PLOTLY_NAME
-    assert published.read_bytes() == chart.PLOTLY_JS.read_bytes()
-    stamp = published.stat().st_mtime_ns
-    chart.publish_plotly_js()
-    assert published.stat().st_mtime_ns == stamp, "an identical copy is not written again"
+def plotly_js_version(path: Path) -> str:
+    return re.search(r"plotly\.js v(\d+\.\d+\.\d+)", path.read_text()[:300]).group(1)
+
+
+def test_the_bundled_plotly_js_is_the_version_the_plotly_package_ships():
+    shipped = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert plotly_js_version(chart.PLOTLY_JS) == plotly_js_version(shipped)
+    assert plotly_js_version(shipped) in chart.PLOTLY_JS.name
+
+
+def test_a_trace_type_the_bundle_cannot_draw_is_refused_in_plain_words():
+    with pytest.raises(ValueError, match=r"cannot draw \['bar'\]"):
+        chart.figure_json(go.Figure(go.Bar(x=[1, 2], y=[3, 4])))

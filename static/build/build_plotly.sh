@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Rebuild the minified partial plotly.js v4.1.1 bundle (traces: scatter, scattergl, heatmap
+# + plotly.js core) from the npm registry.  Usage: build_plotly.sh OUTPUT_PATH
+# Needs node (>=20; tested with v20.20.2) and npm (tested with 11.19.1).
+# Work dir: $PLOTLY_BUILD_WORKDIR, default ./plotly-bundle-work beside this script.
+# If package-lock.json sits beside this script it is used (npm ci) for exact transitive versions.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then echo "usage: $0 OUTPUT_PATH" >&2; exit 2; fi
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+WORK="${PLOTLY_BUILD_WORKDIR:-$HERE/plotly-bundle-work}"
+mkdir -p "$WORK"
+cd "$WORK"
+
+cat > package.json <<'EOF'
+{
+  "name": "plotly-lab-bundle",
+  "private": true,
+  "version": "1.0.0",
+  "dependencies": {
+    "buffer": "6.0.3",
+    "esbuild": "0.28.2",
+    "esbuild-plugin-environment": "0.5.0",
+    "esbuild-plugin-glsl": "1.4.2",
+    "esbuild-plugin-inline-css": "0.0.1",
+    "plotly.js": "4.1.1"
+  }
+}
+EOF
+
+cat > entry.js <<'EOF'
+'use strict';
+// plotly.js core (layout, axes, annotations, shapes, images, sliders, updatemenus,
+// rangeslider/selector, legend, fx/hover, modebar, selections, colorscale/colorbar,
+// errorbars, animation/frames); core also registers the `scatter` trace.
+var Plotly = require('plotly.js/lib/core');
+Plotly.register([
+    require('plotly.js/lib/scattergl'),
+    require('plotly.js/lib/heatmap')
+]);
+module.exports = Plotly;
+EOF
+
+cat > strip-meta-plugin.cjs <<'EOF'
+'use strict';
+// esbuild plugin: drop documentation-only attribute metadata (description, requiredOpts,
+// otherOpts, role, hrName) from plotly.js/src files, as plotly.js' release build does.
+const fs = require('fs');
+const path = require('path');
+const prop = (re) => new RegExp('\\s*' + re + ',?', 'g');
+const PATTERNS = [
+    prop("description: '.*'"),
+    prop('description: \\[[\\s\\S]*?\\]\\.join\\([\\s\\S]*?\\)'),
+    prop('requiredOpts: \\[[\\s\\S]*?\\]'),
+    prop('otherOpts: \\[[\\s\\S]*?\\]'),
+    prop("role: '.*'"),
+    prop("hrName: '.*'")
+];
+module.exports = function stripMetaPlugin(stats) {
+    return {
+        name: 'plotly-strip-meta-attributes',
+        setup(build) {
+            const srcDir = path.sep + path.join('plotly.js', 'src') + path.sep;
+            build.onLoad({ filter: /\.js$/ }, async (args) => {
+                if (!args.path.includes(srcDir)) return undefined;
+                let code = await fs.promises.readFile(args.path, 'utf8');
+                const before = code.length;
+                for (const re of PATTERNS) code = code.replace(re, '');
+                if (stats && code.length !== before) { stats.files++; stats.bytes += before - code.length; }
+                return { contents: code, loader: 'js' };
+            });
+        }
+    };
+};
+EOF
+
+cat > build.mjs <<'EOF'
+// esbuild settings = plotly.js 4.1.1 esbuild-config.js (iife, globalName Plotly, es2016,
+// define global/define.amd, regl alias, inline-css + glsl + environment plugins) + minify,
+// + attribute-metadata stripping and the same UMD header/footer as dist/plotly*.min.js.
+import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { environmentPlugin } = require('esbuild-plugin-environment');
+const { glsl } = require('esbuild-plugin-glsl');
+const InlineCSSPlugin = require('esbuild-plugin-inline-css');
+const stripMetaPlugin = require('./strip-meta-plugin.cjs');
+
+const outfile = path.resolve(process.argv[2]);
+const version = require('plotly.js/package.json').version;
+if (version !== '4.1.1') throw new Error('expected plotly.js 4.1.1, got ' + version);
+
+const banner = [
+    '/**',
+    '* plotly.js v' + version + ' (partial bundle: scatter, scattergl, heatmap)',
+    '* Copyright 2012-2026, Plotly, Inc.',
+    '* All rights reserved.',
+    '* Licensed under the MIT license',
+    '*/',
+    '(',
+    ' function(root, factory) {',
+    '  if (typeof module === "object" && module.exports) {',
+    '   module.exports = factory();',
+    '  } else {',
+    '   root.moduleName = factory();',
+    '  }',
+    '} (typeof self !== "undefined" ? self : this, () => {'
+].join('\n');
+const footer = ['', 'window.Plotly = Plotly;', 'return Plotly;', '}));'].join('\n');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const stats = { files: 0, bytes: 0 };
+await build({
+    absWorkingDir: here, // so the regl -> @plotly/regl alias resolves from this folder
+    entryPoints: [path.join(here, 'entry.js')],
+    outfile,
+    format: 'iife',
+    globalName: 'Plotly',
+    bundle: true,
+    minify: true,
+    sourcemap: false,
+    plugins: [InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false }), stripMetaPlugin(stats)],
+    alias: { regl: '@plotly/regl' },
+    define: { global: 'window', 'define.amd': 'false' },
+    target: 'es2016',
+    banner: { js: banner },
+    footer: { js: footer },
+    logLevel: 'info'
+});
+console.log('stripped attribute metadata from ' + stats.files + ' plotly.js source files (' + stats.bytes + ' bytes)');
+EOF
+
+if [ -f "$HERE/package-lock.json" ]; then
+    cp "$HERE/package-lock.json" package-lock.json
+    nice -n 10 npm ci --no-audit --no-fund --ignore-scripts
+else
+    nice -n 10 npm install --no-audit --no-fund --ignore-scripts
+fi
+nice -n 10 node build.mjs "$OUT"
+ls -l "$OUT"
