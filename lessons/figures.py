@@ -24,7 +24,6 @@ COLOURS = {
     "traced": "#E69F00",  # orange
     "reference": "#888888",  # grey: exact values, noise floors
 }
-DENSITY_SCALE = [[0.0, "rgba(136,136,136,0)"], [1.0, "rgba(136,136,136,0.75)"]]
 # Animated densities are drawn as contour lines of √(p / max p) (the uint8 image / 255) at these
 # levels, inner ones bolder: unlike a heatmap, lines follow the frames without a full redraw.
 CONTOUR_LEVELS = ((0.25, 1.0), (0.5, 1.6), (0.75, 2.2))  # (level, line width)
@@ -143,7 +142,7 @@ def drift_arrows(
 ) -> go.Figure:
     """A cloud x (N, 2) over its density (G, G), with arrows ``drifts[name] = (v (M, 2), colour)``
     drawn from the first M particles (vectors already scaled for display)."""
-    figure = go.Figure(_density_trace(density, grid))
+    figure = go.Figure(_density_lines(density, grid))
     figure.add_trace(_cloud_trace(x, COLOURS["reference"], 4.0, "particles"))
     carriers = max((len(vectors) for vectors, _ in drifts.values()), default=0)
     for name, (vectors, colour) in drifts.items():
@@ -163,7 +162,7 @@ class _Layer:
     """A trace of a panel: drawn once from ``base``; ``frame(k)``, if any, gives only what changes at
     frame k (plotly merges a frame's trace into the drawn one, so frames stay small)."""
 
-    base: go.Scatter | go.Scattergl | go.Heatmap
+    base: go.Scatter | go.Scattergl
     frame: Callable[[int], dict] | None = None
 
 
@@ -210,23 +209,15 @@ def _contour_layers(density: np.ndarray, grid: np.ndarray) -> list[_Layer]:
             name=f"exact p_t: contour at {level**2:.0%} of its peak",
             line={"color": COLOURS["reference"], "width": width},
             hoverinfo="skip",
+            showlegend=False,
         )
         layers.append(_Layer(base, lines if animated else None))
     return layers
 
 
-def _density_trace(density: np.ndarray, grid: np.ndarray) -> go.Heatmap:
-    return go.Heatmap(
-        x=grid,
-        y=grid,
-        z=density,
-        zmin=0,
-        zmax=255,
-        colorscale=DENSITY_SCALE,
-        showscale=False,
-        hoverinfo="skip",
-        zsmooth="best",
-    )
+def _density_lines(density: np.ndarray, grid: np.ndarray) -> list[go.Scatter]:
+    """A still density (G, G) drawn like the animated ones: contour lines (a heatmap is slower to draw)."""
+    return [layer.base for layer in _contour_layers(density, grid)]
 
 
 def _cloud_trace(
@@ -405,7 +396,7 @@ def split_triangle(
     for index, (x_domain, y_domain, points, density, colour, title) in enumerate(corners, start=1):
         suffix = "" if index == 1 else str(index)
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
-        figure.add_trace(_density_trace(density, grid).update(**axes))
+        figure.add_traces([line.update(**axes) for line in _density_lines(density, grid)])
         figure.add_trace(_cloud_trace(points, colour, 3.0, title).update(**axes))
         figure.update_layout(
             {
@@ -483,7 +474,7 @@ def field_comparison(
     for column, (vectors, colour) in enumerate(
         [(exact, COLOURS["langevin"]), (learned, COLOURS["backward"])], 1
     ):
-        figure.add_trace(_density_trace(density, grid), row=1, col=column)
+        figure.add_traces(_density_lines(density, grid), rows=1, cols=column)
         figure.add_trace(_arrow_trace(origins, vectors, colour, titles[column - 1]), row=1, col=column)
     error = go.Heatmap(
         x=grid,
@@ -515,7 +506,7 @@ def cloud_row(
     """Still clouds (N, 2) side by side over the same density (G, G), one titled panel each."""
     figure = make_subplots(rows=1, cols=len(clouds), subplot_titles=list(titles), horizontal_spacing=0.03)
     for column, cloud in enumerate(clouds, start=1):
-        figure.add_trace(_density_trace(density, grid), row=1, col=column)
+        figure.add_traces(_density_lines(density, grid), rows=1, cols=column)
         figure.add_trace(_cloud_trace(cloud, colour, 3.0, titles[column - 1]), row=1, col=column)
     _square_axes(figure, len(clouds), extent)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)

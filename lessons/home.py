@@ -18,7 +18,7 @@ controls.show(controls.triangle_figure(), "triangle")
 st.caption(
     "A cloud drawn from $p_t$ (two moons at t = 0.05), the same particles after one forward step of the OU "
     "process (now distributed as $p_{t+h}$, h = 0.2), and after the backward step that follows: back at "
-    "$p_t$, though every particle has moved. Grey shading is the exact density."
+    "$p_t$, though every particle has moved. Grey lines are contours of the exact density."
 )
 st.markdown(
     "**The lessons**, in order: (1) Langevin dynamics leaves its target unchanged; (2) the forward "

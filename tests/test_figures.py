@@ -179,8 +179,9 @@ def test_drift_arrows_draws_one_arrow_trace_per_drift_from_the_first_particles(n
     spec = figure_spec(figures.drift_arrows(cloud, drifts, extent=EXTENT, grid=GRID, density=densities(None)))
     arrow_traces = [trace for trace in spec["data"] if trace.get("name") in drifts]
     assert [trace["name"] for trace in arrow_traces] == names
-    assert spec["data"][0]["type"] == "heatmap"
-    assert len(decode(spec["data"][1]["x"])) == len(cloud)  # every particle is drawn
+    levels = len(figures.CONTOUR_LEVELS)
+    assert [trace["mode"] for trace in spec["data"][:levels]] == ["lines"] * levels  # p_t as contours
+    assert len(decode(spec["data"][levels]["x"])) == len(cloud)  # every particle is drawn
     for trace, (vectors, _) in zip(arrow_traces, drifts.values(), strict=True):
         x = decode(trace["x"]).reshape(12, 7)  # shaft start, tip, gap, head stroke, gap
         y = decode(trace["y"]).reshape(12, 7)
@@ -197,15 +198,20 @@ def test_split_triangle_draws_three_clouds_over_their_densities_on_square_axes()
     spec = figure_spec(
         figures.split_triangle(*points, densities(None, 1), densities(None, 2), extent=EXTENT, grid=GRID)
     )
-    assert [trace["type"] for trace in spec["data"]] == ["heatmap", "scattergl"] * 3
+    levels = len(figures.CONTOUR_LEVELS)
+    assert [trace["type"] for trace in spec["data"]] == (["scatter"] * levels + ["scattergl"]) * 3
     for index, cloud in enumerate(points):
-        trace = spec["data"][2 * index + 1]
+        trace = spec["data"][(levels + 1) * index + levels]
         np.testing.assert_array_equal(decode(trace["x"]), cloud[:, 0])
         suffix = axis_suffixes(3)[index]
         assert trace.get("xaxis", "x") == f"x{suffix}"
         assert spec["layout"][f"yaxis{suffix}"]["scaleanchor"] == f"x{suffix}"
         assert spec["layout"][f"xaxis{suffix}"]["range"] == [-EXTENT, EXTENT]
-    np.testing.assert_array_equal(decode(spec["data"][2]["z"]), densities(None, 2))
+    outer = spec["data"][levels + 1]  # the second panel's outermost contour, of its own density
+    level = 255 * figures.CONTOUR_LEVELS[0][0]
+    np.testing.assert_allclose(
+        decode(outer["x"]), contours.cached_contour_lines(densities(None, 2), GRID, level)[0], atol=6e-3
+    )
 
 
 def intricate_density(frames: int | None) -> np.ndarray:
