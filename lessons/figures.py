@@ -178,7 +178,7 @@ def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_L
                 lambda k: {"type": "scatter", **_arrow_points(origins, arrows[k])},
             )
         )
-    cloud = _cloud_trace(xs[0], panel.colour, marker_size, panel.title, webgl=xs.shape[1] > SVG_LIMIT)
+    cloud = _cloud_trace(xs[0], panel.colour, marker_size, panel.title)
     layers.append(_Layer(cloud, lambda k: {"type": cloud.type, "x": xs[k, :, 0], "y": xs[k, :, 1]}))
     if panel.traced:
         traced = xs[:, : panel.traced]  # (F, M, 2)
@@ -220,10 +220,9 @@ def _density_lines(density: np.ndarray, grid: np.ndarray) -> list[go.Scatter]:
     return [layer.base for layer in _contour_layers(density, grid)]
 
 
-def _cloud_trace(
-    points: np.ndarray, colour: str, size: float, name: str, *, webgl: bool = True
-) -> go.Scatter | go.Scattergl:
-    return (go.Scattergl if webgl else go.Scatter)(
+def _cloud_trace(points: np.ndarray, colour: str, size: float, name: str) -> go.Scatter | go.Scattergl:
+    """Points (N, 2) as markers: SVG up to SVG_LIMIT (no WebGL context to set up), WebGL above."""
+    return (go.Scattergl if len(points) > SVG_LIMIT else go.Scatter)(
         x=points[:, 0],
         y=points[:, 1],
         mode="markers",
