@@ -76,7 +76,7 @@ module.exports = function stripMetaPlugin(stats) {
 EOF
 
 cat > build.mjs <<'EOF'
-// esbuild settings = plotly.js 4.1.1 esbuild-config.js (iife, globalName Plotly, es2016,
+// esbuild settings = plotly.js 4.1.1 esbuild-config.js (iife, globalName Plotly, es2020 instead of es2016,
 // define global/define.amd, regl alias, inline-css + glsl + environment plugins) + minify,
 // + attribute-metadata stripping and the same UMD header/footer as dist/plotly*.min.js.
 import { build } from 'esbuild';
@@ -126,7 +126,7 @@ await build({
     plugins: [InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false }), stripMetaPlugin(stats)],
     alias: { regl: '@plotly/regl' },
     define: { global: 'window', 'define.amd': 'false' },
-    target: 'es2016',
+    target: 'es2020',
     banner: { js: banner },
     footer: { js: footer },
     logLevel: 'info'
