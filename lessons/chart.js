@@ -64,6 +64,19 @@ function reportSelections(chart, Plotly, setTriggerValue) {
   chart.on("plotly_selected", (event) => event && send(event.points));
 }
 
+// The chart follows its column's width (the sidebar opening or closing, not only the window resizing).
+function followWidth(chart, Plotly) {
+  if (chart.__labResize) return;
+  let width = chart.clientWidth;
+  chart.__labResize = new ResizeObserver(() => {
+    if (chart.clientWidth !== width && chart.clientWidth > 0) {
+      width = chart.clientWidth;
+      Plotly.Plots.resize(chart);
+    }
+  });
+  chart.__labResize.observe(chart);
+}
+
 function sameBytes(a, b) {
   if (!a || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -91,6 +104,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     const layout = { ...figure.layout, template, autosize: true };
     const config = { ...CONFIG, ...figure.config };
     await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
+    followWidth(chart, Plotly);
     if (figure.selectable) reportSelections(chart, Plotly, setTriggerValue);
     problem.hidden = true;
   }).catch((error) => {

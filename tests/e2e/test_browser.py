@@ -327,3 +327,20 @@ def test_a_chart_that_cannot_load_plotly_says_so_in_plain_words(browser, app_url
     assert "could not be drawn" in problem.inner_text() and "Reload the page" in problem.inner_text()
     assert errors == [] and page.locator('[data-testid="stException"]').count() == 0
     context.close()
+
+
+def test_charts_follow_their_column_when_the_sidebar_closes(browser_context, app_url):
+    page = browser_context.new_page()
+    page.goto(f"{app_url}/forward?particles={SMALL}")
+    page.wait_for_function(SETTLED, arg=2)
+    widths = (
+        "() => [...document.querySelectorAll('.lab-chart')].map(g => [g.clientWidth, g._fullLayout.width])"
+    )
+    before = page.evaluate(widths)
+    page.hover('[data-testid="stSidebar"]')
+    page.locator('[data-testid="stSidebarCollapseButton"] button').first.click()
+    page.wait_for_function(
+        f"() => ({widths})().every(([column, drawn]) => column === drawn && column > {before[0][0]})"
+    )
+    assert all(column == drawn for column, drawn in page.evaluate(widths))
+    page.close()
