@@ -29,6 +29,13 @@ CHROMIUM_ARGS = [
 ]
 SERVER_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # the server's environment under `make run`
 SERVER_START_TIMEOUT = 90.0  # seconds; a cold import of torch + streamlit on a busy machine
+# JavaScript for wait_for_function: the script has finished and every chart (at least ``least``) is drawn
+SETTLED = """(least = 0) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const charts = [...document.querySelectorAll('.lab-chart')];  // lessons/chart.py
+    return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
+        && charts.length >= least && charts.every(g => g._fullData?.length > 0);
+}"""
 
 
 def app_pages() -> dict[str, str]:

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from playwright.async_api import async_playwright
 
 from bench._results import machine_line, write_section
-from bench._server import CHROMIUM, CHROMIUM_ARGS, app_pages, page_constants, streamlit_server
+from bench._server import CHROMIUM, CHROMIUM_ARGS, SETTLED, app_pages, page_constants, streamlit_server
 from lessons import figures
 from lessons.settings import OPTIONS
 
@@ -153,12 +153,6 @@ window.__lab = (() => {
     return lab;
 })();
 """
-SETTLED = """(least) => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('.lab-chart')];  // lessons/chart.py
-    return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
-        && charts.length >= least && charts.every(g => g._fullData?.length);
-}"""
 PROBLEMS = """() => [...document.querySelectorAll(
     '[data-testid="stException"], [data-testid="stAlertContentError"]')].map(e => e.innerText.slice(0, 200))"""
 CHANGED = "() => window.__lab.changedAt !== null && window.__lab.state === 'notRunning'"

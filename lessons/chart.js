@@ -5,7 +5,7 @@
 // by lessons/chart.py.
 
 const PLOTLY_SRC = "__PLOTLY_SRC__";
-const CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
+const CONFIG = { displayModeBar: false, displaylogo: false }; // width: followWidth below
 
 function loadPlotly() {
   if (!window.__labPlotly) {
@@ -54,7 +54,7 @@ function streamlitTemplate(element) {
 // Selections report the indices of the chosen points of the first trace: a click gives one point,
 // a box or lasso all the points inside it. The listeners are attached once per chart; each run hands
 // over its own setTriggerValue.
-function reportSelections(chart, Plotly, setTriggerValue) {
+function reportSelections(chart, setTriggerValue) {
   chart.__labReport = setTriggerValue;
   if (chart.__labListening) return;
   chart.__labListening = true;
@@ -97,15 +97,14 @@ export default function ({ data, parentElement, setTriggerValue }) {
   chart.__labLook = look;
   chart.__labBytes = data;
   const figure = JSON.parse(new TextDecoder().decode(data));
-  chart.dataset.revision = String((+chart.dataset.revision || 0) + 1);
-  const revision = chart.dataset.revision;
+  const revision = (chart.__labRevision = (chart.__labRevision || 0) + 1);
   loadPlotly().then(async (Plotly) => {
-    if (chart.dataset.revision !== revision) return; // a newer figure arrived while plotly loaded
+    if (chart.__labRevision !== revision) return; // a newer figure arrived while plotly loaded
     const layout = { ...figure.layout, template, autosize: true };
     const config = { ...CONFIG, ...figure.config };
     await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
     followWidth(chart, Plotly);
-    if (figure.selectable) reportSelections(chart, Plotly, setTriggerValue);
+    if (figure.selectable) reportSelections(chart, setTriggerValue);
     problem.hidden = true;
   }).catch((error) => {
     chart.__labBytes = null; // try again on the next run

@@ -40,7 +40,7 @@ _COMPONENT = st.components.v2.component(
 def plotly_chart(figure: go.Figure, key: str, *, config: dict | None = None) -> None:
     """Draw ``figure``; on a rerun the chart with the same ``key`` is patched, not rebuilt.
 
-    ``config`` is plotly.js's (merged over: no mode bar, responsive width).
+    ``config`` is plotly.js's, merged over the default one (no mode bar).
     """
     _COMPONENT(data=figure_json(figure, config=config), key=key)
 

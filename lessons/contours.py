@@ -11,22 +11,11 @@ import functools
 import numpy as np
 
 # Corner bits of a cell: bottom-left 1, bottom-right 2, top-right 4, top-left 8 (set = above the level).
-# Edges of a cell: 0 bottom, 1 right, 2 top, 3 left. Each case lists the edge pairs its lines join;
-# the saddles 5 and 10 have two answers, chosen by the cell's centre value (above, below).
-_SEGMENTS = {
-    1: ((3, 0),),
-    2: ((0, 1),),
-    3: ((3, 1),),
-    4: ((1, 2),),
-    6: ((0, 2),),
-    7: ((3, 2),),
-    8: ((2, 3),),
-    9: ((0, 2),),
-    11: ((1, 2),),
-    12: ((3, 1),),
-    13: ((0, 1),),
-    14: ((3, 0),),
-}
+# Edges of a cell: 0 bottom, 1 right, 2 top, 3 left. Each case lists the edge pairs its lines join; case
+# 15 - c (the corners flipped) crosses the same edges as case c. The saddles 5 and 10 have two answers,
+# chosen by the cell's centre value (above, below).
+_ONE_SIDE = {1: ((3, 0),), 2: ((0, 1),), 3: ((3, 1),), 4: ((1, 2),), 6: ((0, 2),), 7: ((3, 2),)}
+_SEGMENTS = {**_ONE_SIDE, **{15 - case: pieces for case, pieces in _ONE_SIDE.items()}}
 _SADDLES = {5: (((0, 1), (2, 3)), ((3, 0), (1, 2))), 10: (((3, 0), (1, 2)), ((0, 1), (2, 3)))}
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers_browser import require_browser
 
-from bench._server import app_pages, page_constants
+from bench._server import SETTLED, app_pages, page_constants
 from lessons import figures
 from lessons.settings import OPTIONS, format_value, parse_value
 
@@ -32,12 +32,6 @@ ANIMATED = (
     "[...document.querySelectorAll('.js-plotly-plot')].find(g => (g._fullLayout?.sliders || []).length)"
 )
 PARTICLES = "g._fullData.find(t => t.meta === 'particles')"  # figures.CLOUD
-SETTLED = """(least = 0) => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('.lab-chart')];  // lessons/chart.py
-    return app?.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-testid="stSkeleton"]')
-        && charts.length >= least && charts.every(g => g._fullData && g._fullData.length > 0);
-}"""
 CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
     key: (g.closest('[class*="st-key-"]')?.className.match(/st-key-(\\S+)/) || [])[1],
     frames: (g._transitionData?._frames || []).length,
