@@ -27,6 +27,20 @@ def points(value: object, name: str, *, check_finite: bool = True) -> Tensor:
     return tensor
 
 
+def frames(value: object, name: str) -> Tensor:
+    """Return ``value`` as a float32 tensor of shape (F, N, 2) of finite points, or raise."""
+    try:
+        tensor = torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(
+            f"{name} must be an array of frames of 2D points, got {type(value).__name__}"
+        ) from error
+    if tensor.ndim != 3 or tensor.shape[2] != 2:
+        raise ValueError(f"{name} must have shape (F, N, 2), got {tuple(tensor.shape)}")
+    points(tensor.reshape(-1, 2), name)
+    return tensor
+
+
 def positive_int(value: object, name: str) -> int:
     """Return ``value`` as a positive ``int``, or raise."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lessons import contours
 
@@ -68,30 +67,27 @@ def cloud_animation(
     ``frame_labels`` (F,) label the slider; ``grid`` (G,) is the density grid on both axes; axes
     span [−extent, extent] with equal aspect in every panel.
     """
-    figure = make_subplots(
-        rows=1, cols=len(panels), subplot_titles=[p.title for p in panels], horizontal_spacing=0.03
-    )
     layers = [_panel_layers(panel, grid, marker_size) for panel in panels]
-    for column, panel_layers in enumerate(layers, start=1):
-        for layer in panel_layers:
-            figure.add_trace(layer.base, row=1, col=column)
     flat = [layer for group in layers for layer in group]  # frames: plain data, not re-validated
     animated = [i for i, layer in enumerate(flat) if layer.frame is not None]
+    redraw = any(flat[i].base.type == "scattergl" for i in animated)  # SVG moves without a redraw
+    figure = go.Figure(
+        data=[_on_panel(layer.base, column) for column, group in enumerate(layers) for layer in group],
+        layout={
+            **_panels_layout(len(panels), extent, [p.title for p in panels]),
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+            "showlegend": False,
+            "updatemenus": [_play_pause(redraw)],
+            "sliders": [_time_slider(frame_labels, redraw)],
+        },
+    )
     _set_frames(
         figure,
         [
             go.Frame(name=str(k), data=[flat[i].frame(k) for i in animated], traces=animated, _validate=False)
             for k in range(len(frame_labels))
         ],
-    )
-    redraw = any(flat[i].base.type == "scattergl" for i in animated)  # SVG moves without a redraw
-    _square_axes(figure, len(panels), extent)
-    figure.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        showlegend=False,
-        updatemenus=[_play_pause(redraw)],
-        sliders=[_time_slider(frame_labels, redraw)],
     )
     return figure
 
@@ -116,21 +112,43 @@ def line_chart(
     height: int = 260,
 ) -> go.Figure:
     """Lines ``series[name] = (y (F,), colour)`` against ``x`` (F,), with an optional dashed level."""
-    figure = go.Figure()
-    for name, (values, colour) in series.items():
-        figure.add_trace(go.Scatter(x=x, y=values, name=name, mode="lines", line={"color": colour}))
-    if reference is not None:
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+        "legend": {"orientation": "h", "y": 1.15},
+    }
+    if reference is not None:  # a dashed level across the plot, labelled at its right end
         label, level = reference
-        figure.add_hline(y=level, line={"dash": "dash", "color": COLOURS["reference"]}, annotation_text=label)
-    figure.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        yaxis_rangemode="tozero",
-        legend={"orientation": "h", "y": 1.15},
-    )
-    return figure
+        across = {"xref": "x domain", "yref": "y"}
+        layout["shapes"] = [
+            {
+                "type": "line",
+                **across,
+                "x0": 0,
+                "x1": 1,
+                "y0": level,
+                "y1": level,
+                "line": {"dash": "dash", "color": COLOURS["reference"]},
+            }
+        ]
+        layout["annotations"] = [
+            {
+                "text": label,
+                **across,
+                "x": 1,
+                "y": level,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        ]
+    series_lines = [
+        go.Scatter(x=x, y=values, name=name, mode="lines", line={"color": colour})
+        for name, (values, colour) in series.items()
+    ]
+    return go.Figure(data=series_lines, layout=layout)
 
 
 def drift_arrows(
@@ -150,8 +168,8 @@ def drift_arrows(
     for name, (vectors, colour) in drifts.items():
         figure.add_trace(_arrow_trace(x[: len(vectors)], vectors, colour, name).update(line_width=2.5))
     figure.add_trace(_cloud_trace(x[:carriers], COLOURS["traced"], 9.0, "particles with arrows"))
-    _square_axes(figure, 1, extent)
     figure.update_layout(
+        _panels_layout(1, extent),
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         legend={"orientation": "h", "y": 1.06},
@@ -299,22 +317,49 @@ def _with_gaps(values: np.ndarray, digits: int = 3) -> np.ndarray:
     return gaps
 
 
-def _square_axes(figure: go.Figure, count: int, extent: float) -> None:
-    """Fixed ranges [−extent, extent] and equal aspect on every panel's axes."""
-    for index in range(1, count + 1):
-        suffix = "" if index == 1 else str(index)
-        figure.update_layout(
+def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacing: float = 0.03) -> dict:
+    """Layout of ``count`` panels side by side, each with fixed ranges [−extent, extent], equal aspect
+    and its title above it (what make_subplots would lay out, in one dict: plotly validates it once)."""
+    width = (1 - spacing * (count - 1)) / count
+    layout: dict = {"annotations": []}
+    for index in range(count):
+        suffix, left = _axis_suffix(index), index * (width + spacing)
+        span = {"range": [-extent, extent], "constrain": "domain", "zeroline": False}
+        layout[f"xaxis{suffix}"] = {**span, "domain": [left, left + width], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {
+            **span,
+            "anchor": f"x{suffix}",
+            "scaleanchor": f"x{suffix}",
+            "scaleratio": 1,
+        }
+    for index, title in enumerate(titles):
+        layout["annotations"].append(
             {
-                f"xaxis{suffix}": {"range": [-extent, extent], "constrain": "domain", "zeroline": False},
-                f"yaxis{suffix}": {
-                    "range": [-extent, extent],
-                    "scaleanchor": f"x{suffix}",
-                    "scaleratio": 1,
-                    "constrain": "domain",
-                    "zeroline": False,
-                },
+                "text": title,
+                "x": index * (width + spacing) + width / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
             }
         )
+    return layout
+
+
+def _axis_suffix(index: int) -> str:
+    """Plotly's name suffix for the axes of panel ``index`` (0-based): "", "2", "3", …"""
+    return "" if index == 0 else str(index + 1)
+
+
+def _on_panel(
+    trace: go.Scatter | go.Scattergl | go.Heatmap, index: int
+) -> go.Scatter | go.Scattergl | go.Heatmap:
+    """``trace`` drawn on the axes of panel ``index`` (0-based)."""
+    suffix = _axis_suffix(index)
+    return trace.update(xaxis=f"x{suffix}", yaxis=f"y{suffix}") if index else trace
 
 
 def _play_pause(redraw: bool) -> dict:
@@ -473,12 +518,12 @@ def field_comparison(
     """Exact score arrows, learned score arrows (both (M, 2) at origins (M, 2), over the density
     (G, G)), and the error ‖s_θ − s‖ weighted by p_t (G, G) as a heatmap; three equal-aspect panels."""
     titles = ["exact score s_t", "learned score s_θ", "error ‖s_θ − s_t‖ × p_t"]
-    figure = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.03)
+    traces = []
     for column, (vectors, colour) in enumerate(
-        [(exact, COLOURS["langevin"]), (learned, COLOURS["backward"])], 1
+        [(exact, COLOURS["langevin"]), (learned, COLOURS["backward"])]
     ):
-        figure.add_trace(_density_line(density, grid), row=1, col=column)
-        figure.add_trace(_arrow_trace(origins, vectors, colour, titles[column - 1]), row=1, col=column)
+        traces.append(_on_panel(_density_line(density, grid), column))
+        traces.append(_on_panel(_arrow_trace(origins, vectors, colour, titles[column]), column))
     error = go.Heatmap(
         x=grid,
         y=grid,
@@ -490,10 +535,10 @@ def field_comparison(
         colorbar={"thickness": 12, "len": 0.8},
         hovertemplate="error × p_t: %{z:.3f}<extra></extra>",
     )
-    figure.add_trace(error, row=1, col=3)
-    _square_axes(figure, 3, extent)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
-    return figure
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "showlegend": False}
+    return go.Figure(
+        data=[*traces, _on_panel(error, 2)], layout={**_panels_layout(3, extent, titles), **layout}
+    )
 
 
 def cloud_row(
@@ -507,13 +552,12 @@ def cloud_row(
     height: int = 320,
 ) -> go.Figure:
     """Still clouds (N, 2) side by side over the same density (G, G), one titled panel each."""
-    figure = make_subplots(rows=1, cols=len(clouds), subplot_titles=list(titles), horizontal_spacing=0.03)
-    for column, cloud in enumerate(clouds, start=1):
-        figure.add_trace(_density_line(density, grid), row=1, col=column)
-        figure.add_trace(_cloud_trace(cloud, colour, 3.0, titles[column - 1]), row=1, col=column)
-    _square_axes(figure, len(clouds), extent)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
-    return figure
+    traces = []
+    for column, cloud in enumerate(clouds):
+        traces.append(_on_panel(_density_line(density, grid), column))
+        traces.append(_on_panel(_cloud_trace(cloud, colour, 3.0, titles[column]), column))
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "showlegend": False}
+    return go.Figure(data=traces, layout={**_panels_layout(len(clouds), extent, titles), **layout})
 
 
 def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, height: int = 520) -> go.Figure:
@@ -534,8 +578,11 @@ def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, heigh
     figure.add_trace(
         _cloud_trace(chosen, COLOURS["data"], 7.0, "your points").update(meta=None)
     )  # may be empty
-    _square_axes(figure, 1, extent)
     figure.update_layout(
-        height=height, dragmode="lasso", showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10}
+        _panels_layout(1, extent),
+        height=height,
+        dragmode="lasso",
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     return figure

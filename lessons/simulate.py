@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,9 +87,8 @@ def langevin_run(settings: Settings) -> Run:
         generator=generator,
         num_frames=_frames_for(settings),
     )
-    marginal = _constant(target)
     readouts = _moment_readouts(trajectory.final, target) + _ula_readouts(trajectory, target, settings)
-    return _package(trajectory, marginal, settings, generator, readouts, static_density=True)
+    return _package(trajectory, target, settings, generator, readouts, stationary=True)
 
 
 def forward_run(settings: Settings) -> Run:
@@ -112,7 +111,7 @@ def forward_run(settings: Settings) -> Run:
         ("exact p_T: max |cov − I|", f"{float((end.cov() - torch.eye(2)).abs().max()):.3f}"),
         *_moment_readouts(trajectory.final, end),
     )
-    return _package(trajectory, data.diffused, settings, generator, readouts)
+    return _package(trajectory, data, settings, generator, readouts)
 
 
 def backward_run(settings: Settings) -> Run:
@@ -135,7 +134,7 @@ def backward_run(settings: Settings) -> Run:
         ("start N(0, I) vs exact p_T (SW)", f"{start_gap:.3f}"),
         *_moment_readouts(trajectory.final, data),
     )
-    return _package(trajectory, data.diffused, settings, generator, readouts)
+    return _package(trajectory, data, settings, generator, readouts)
 
 
 def _start_cloud(start: str, target: GaussianMixture, count: int, generator: torch.Generator) -> torch.Tensor:
@@ -145,10 +144,6 @@ def _start_cloud(start: str, target: GaussianMixture, count: int, generator: tor
     if start == "box":
         return (torch.rand(count, 2, generator=generator) - 0.5) * 6.0
     return torch.tensor([[-2.0, 2.0]]).expand(count, 2).clone()
-
-
-def _constant(mixture: GaussianMixture) -> Callable[[float], GaussianMixture]:
-    return lambda _: mixture
 
 
 def _ula_readouts(
@@ -179,36 +174,41 @@ def _moment_readouts(cloud: torch.Tensor, exact: GaussianMixture) -> tuple[tuple
 
 def _package(
     trajectory: sde.Trajectory,
-    marginal: Callable[[float], GaussianMixture],
+    data: GaussianMixture,
     settings: Settings,
     generator: torch.Generator,
     readouts: tuple[tuple[str, str], ...],
     *,
-    static_density: bool = False,
+    stationary: bool = False,
 ) -> Run:
-    """Arrays for the figure: density per frame, arrows, per-frame distances and the noise floor."""
+    """Arrays for the figure: density per frame, arrows, per-frame distances and the noise floor.
+    The exact marginal at frame time t is p_t = data.diffused(t), or the data at every frame when
+    ``stationary`` (Langevin dynamics leave p unchanged)."""
     times = trajectory.times.numpy()
-    mixtures = [marginal(float(t)) for t in times]
-    density = density_image(mixtures[0]) if static_density else marginal_densities(settings, times)
-    reference = [m.sample(min(settings.particles, 1000), generator) for m in (mixtures[-1], mixtures[-1])]
+    marginal_times = np.zeros_like(times) if stationary else times
+    final = data.diffused(float(marginal_times[-1]))
+    reference = [final.sample(min(settings.particles, 1000), generator) for _ in range(2)]
     return Run(
         times=times,
         xs=trajectory.xs.numpy(),
-        density=density,
-        arrows=_arrows(settings, mixtures) if settings.field != "none" else None,
-        distances=np.array(
-            [_distance(x, m, generator) for x, m in zip(trajectory.xs, mixtures, strict=True)]
-        ),
+        density=density_image(data) if stationary else marginal_densities(settings, times),
+        arrows=_arrows(settings, [data.diffused(float(t)) for t in marginal_times])
+        if settings.field != "none"
+        else None,
+        distances=_distances(trajectory.xs, data, marginal_times, generator),
         noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
         readouts=readouts,
         divergence=trajectory.divergence.message if trajectory.divergence else None,
     )
 
 
-def _distance(cloud: torch.Tensor, mixture: GaussianMixture, generator: torch.Generator) -> float:
-    """Sliced Wasserstein distance of a cloud to fresh samples of the exact marginal."""
-    samples = mixture.sample(min(len(cloud), 1000), generator)
-    return metrics.sliced_wasserstein(cloud, samples, num_projections=PROJECTIONS, generator=generator)
+def _distances(
+    xs: torch.Tensor, data: GaussianMixture, times: Sequence[float], generator: torch.Generator
+) -> np.ndarray:
+    """Sliced Wasserstein distance of every frame xs (F, N, 2) to fresh samples of the exact
+    marginal p_t at its time t (F,);  -> (F,)."""
+    references = data.sample_diffused(times, min(xs.shape[1], 1000), generator)  # (F, M, 2)
+    return metrics.sliced_wasserstein_frames(xs, references, num_projections=PROJECTIONS, generator=generator)
 
 
 def marginal_densities(settings: Settings, times: np.ndarray) -> np.ndarray:
@@ -296,7 +296,9 @@ def split_run(settings: Settings) -> SplitRun:
         cloud=cloud.numpy(),
         density=density_image(p_t),
         panels={name: xs.numpy() for name, xs in panels.items()},
-        distances={name: np.array([_distance(x, p_t, generator) for x in xs]) for name, xs in panels.items()},
+        distances={
+            name: _distances(xs, data, [settings.time] * len(xs), generator) for name, xs in panels.items()
+        },
         noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
     )
 
@@ -428,23 +430,17 @@ def duality_run(settings: Settings) -> DualityRun:
             backward.divergence.message,
         )
     backward_xs = backward.xs.flip(0)  # frames at increasing t, like the forward run
-    mixtures = [data.diffused(float(t)) for t in forward.times]
-    reference = [mixtures[0].sample(min(settings.particles, 1000), generator) for _ in range(2)]
+    reference = [data.sample(min(settings.particles, 1000), generator) for _ in range(2)]  # p_0
     return DualityRun(
         times=forward.times.numpy(),
         forward=forward.xs.numpy(),
         backward=backward_xs.numpy(),
         density=marginal_densities(settings, forward.times.numpy()),
         distances={
-            "forward vs backward": np.array(
-                [
-                    metrics.sliced_wasserstein(f, b, num_projections=PROJECTIONS, generator=generator)
-                    for f, b in zip(forward.xs, backward_xs, strict=True)
-                ]
+            "forward vs backward": metrics.sliced_wasserstein_frames(
+                forward.xs, backward_xs, num_projections=PROJECTIONS, generator=generator
             ),
-            "backward vs exact p_t": np.array(
-                [_distance(b, m, generator) for b, m in zip(backward_xs, mixtures, strict=True)]
-            ),
+            "backward vs exact p_t": _distances(backward_xs, data, forward.times.tolist(), generator),
         },
         noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
         divergence=None,

@@ -67,6 +67,38 @@ def test_sliced_wasserstein_is_reproducible_for_a_seed_and_differs_across_seeds(
     assert _sw(a, b, seed=10) != _sw(a, b, seed=11)
 
 
+@pytest.mark.parametrize("shifts", [[(0.0, 0.0), (3.0, 0.0), (0.0, -1.5)]])
+def test_sliced_wasserstein_frames_match_the_closed_form_frame_by_frame(shifts):
+    # Frame f compares N(0, I) with N(m_f, I): SW_2 = |m_f| / sqrt(2) (see the single-cloud test).
+    a = torch.stack([_normal(4000, 20 + f) for f in range(len(shifts))])
+    b = torch.stack([_normal(3000, 30 + f, shift=shift) for f, shift in enumerate(shifts)])
+    values = metrics.sliced_wasserstein_frames(a, b, num_projections=1000, generator=_gen(6))
+    assert values.shape == (len(shifts),)
+    for value, shift in zip(values, shifts, strict=True):
+        assert value == pytest.approx(math.hypot(*shift) / math.sqrt(2), rel=0.08, abs=0.05)
+
+
+def test_sliced_wasserstein_frames_equal_single_calls_along_the_same_directions():
+    a, b = torch.randn(5, 700, 2, generator=_gen(1)), torch.randn(5, 400, 2, generator=_gen(2)) + 0.4
+    values = metrics.sliced_wasserstein_frames(a, b, num_projections=64, generator=_gen(3))
+    singles = [_sw(a[f], b[f], seed=3, num_projections=64) for f in range(5)]
+    assert values.tolist() == pytest.approx(singles, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "a, b, argument",
+    [
+        (torch.zeros(3, 10, 2), torch.zeros(4, 10, 2), "frames"),
+        (torch.zeros(10, 2), torch.zeros(10, 2), "a"),
+        (torch.zeros(3, 10, 2), torch.full((3, 10, 2), float("nan")), "b"),
+    ],
+    ids=["frame-counts-differ", "not-frames", "nan"],
+)
+def test_sliced_wasserstein_frames_rejects_bad_input_naming_it(a, b, argument):
+    with pytest.raises(ValueError, match=rf"\b{argument}\b"):
+        metrics.sliced_wasserstein_frames(a, b, generator=_gen(0))
+
+
 # --- energy distance --------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from core import datasets
+from core import datasets, metrics
 from core.mixture import GaussianMixture
 
 PRESETS = sorted(datasets.DATASETS)
@@ -209,6 +209,30 @@ def test_diffused_moments_follow_the_ou_moment_equations_for_every_preset(name):
         torch.testing.assert_close(p_t.mean(), d * mixture.mean(), rtol=1e-4, atol=1e-5)
         expected = d**2 * mixture.cov() + (1 - d**2) * torch.eye(2)
         torch.testing.assert_close(p_t.cov(), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["two_moons", "two_modes"])  # shared and per-component covs
+def test_sample_diffused_draws_each_exact_ou_marginal(name, assert_moments_match):
+    # Checked against the closed-form p_t of diffused(t): its moments, and a sliced Wasserstein
+    # distance to its own samples no larger than between two sample sets of p_t.
+    mixture = datasets.make(name, generator=_gen(0))
+    times = [0.0, 0.3, 2.0]
+    clouds = mixture.sample_diffused(times, 20_000, generator=_gen(8))
+    assert clouds.shape == (3, 20_000, 2)
+    for t, cloud in zip(times, clouds, strict=True):
+        p_t = mixture.diffused(t)
+        assert_moments_match(cloud, p_t.mean(), p_t.cov(), label=f"{name} t={t}")
+        gap = metrics.sliced_wasserstein(cloud, p_t.sample(20_000, _gen(9)), generator=_gen(10))
+        floor = metrics.sliced_wasserstein(
+            p_t.sample(20_000, _gen(11)), p_t.sample(20_000, _gen(12)), generator=_gen(10)
+        )
+        assert gap < 2 * floor + 0.01, f"{name} t={t}: SW {gap:.4f} against sampling noise {floor:.4f}"
+
+
+@pytest.mark.parametrize("times", [[0.5, -0.1], [float("nan")], []], ids=["negative", "nan", "empty"])
+def test_sample_diffused_rejects_bad_times_naming_them(times):
+    with pytest.raises(ValueError, match=r"\btimes\b"):
+        _anisotropic_mixture().sample_diffused(times, 10, generator=_gen(0))
 
 
 def test_diffused_at_large_time_is_standard_normal():
