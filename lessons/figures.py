@@ -222,8 +222,8 @@ def _contour_layer(density: np.ndarray, grid: np.ndarray) -> _Layer:
         lines_per_level = [
             contours.cached_contour_lines(image, grid, 255 * level) for level in CONTOUR_LEVELS
         ]
-        x, y = (np.concatenate(part) for part in zip(*lines_per_level, strict=True))
-        return {"type": "scatter", "x": _with_gaps(x, 2), "y": _with_gaps(y, 2)}
+        x, y = (np.concatenate(part).astype(np.float32) for part in zip(*lines_per_level, strict=True))
+        return {"type": "scatter", "x": x, "y": y}
 
     peaks = ", ".join(f"{level**2:.0%}" for level in CONTOUR_LEVELS)
     base = go.Scatter(
@@ -283,7 +283,7 @@ def _path_points(paths: np.ndarray) -> dict:
     count = paths.shape[1]
     gaps = np.full((1, count, 2), np.nan, dtype=paths.dtype)
     joined = np.concatenate([paths, gaps]).transpose(1, 0, 2).reshape(-1, 2)  # (M (k+2), 2)
-    return {"x": _with_gaps(joined[:, 0], 2), "y": _with_gaps(joined[:, 1], 2)}
+    return {"x": joined[:, 0], "y": joined[:, 1]}
 
 
 def _arrow_trace(origins: np.ndarray, vectors: np.ndarray, colour: str, name: str) -> go.Scatter:
@@ -305,16 +305,7 @@ def _arrow_points(origins: np.ndarray, vectors: np.ndarray) -> dict:
     gap = np.full_like(origins, np.nan)
     points = np.stack([origins, tips, gap, tips + back + side, tips, tips + back - side, gap], 1)
     points = points.reshape(-1, 2).astype(np.float32)  # (7 M, 2)
-    return {"x": _with_gaps(points[:, 0]), "y": _with_gaps(points[:, 1])}
-
-
-def _with_gaps(values: np.ndarray, digits: int = 3) -> np.ndarray:
-    """A NaN-separated coordinate array as numbers and None gaps (an object array, sent as a JSON
-    list): plotly.js breaks lines at null, but connects across NaN inside a typed (binary) array."""
-    values = np.asarray(values, dtype=np.float64)  # (P,)
-    gaps = np.round(values, digits).astype(object)
-    gaps[np.isnan(values)] = None
-    return gaps
+    return {"x": points[:, 0], "y": points[:, 1]}
 
 
 def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacing: float = 0.03) -> dict:

@@ -65,6 +65,14 @@ FRAME_POINTS = f"""() => {{
         return k < 0 ? null : count(f.data[k].x);
     }});
 }}"""
+# the drawn contour trace of the animated chart: how many lines its SVG path starts ("M"), and how
+# many NaN gaps its data has (each line is followed by one)
+CONTOUR_LINES = f"""() => {{
+    const g = {ANIMATED}; const i = g._fullData.findIndex(t => t.name.startsWith('exact p_t'));
+    const path = [...g.querySelectorAll('.scatterlayer .trace')][i].querySelectorAll('path.js-line');
+    const d = [...path].map(p => p.getAttribute('d')).join('');
+    return {{moves: (d.match(/M/g) || []).length, gaps: Array.from(g._fullData[i].x).filter(Number.isNaN).length}};
+}}"""
 # a hash of every animation frame's data: changes with the simulation, not with playing the animation
 FRAMES_DIGEST = f"""() => {{
     const g = {ANIMATED}; let h = 2166136261;
@@ -206,6 +214,14 @@ def test_every_chart_is_drawn_with_its_points(open_tab, name):
         assert drawn, f"chart {chart['key']} has no trace with points: {chart['traces']}"
         clouds = [t for t in chart["traces"] if t["meta"] == figures.CLOUD]
         assert all(0 < t["x"] == t["finite"] for t in clouds), f"empty or non-finite cloud in {chart}"
+
+
+def test_density_contours_are_drawn_as_separate_lines_broken_at_each_nan(open_tab):
+    # figures sends gapped lines as float32 typed arrays with NaN between the lines, not JSON lists
+    # with null: plotly.js must start a new line ("M") at every NaN instead of joining across it.
+    drawn = open_tab("backward").page.evaluate(CONTOUR_LINES)
+    assert drawn["gaps"] > 1
+    assert drawn["moves"] == drawn["gaps"], drawn
 
 
 @pytest.mark.parametrize("name", LESSON_PAGES)
