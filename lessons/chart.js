@@ -77,6 +77,21 @@ function followWidth(chart, Plotly) {
   chart.__labResize.observe(chart);
 }
 
+// Charts draw one at a time, with a chance to paint after each: a page's first chart appears without
+// waiting for the others to be drawn (the learning page has four; together they take most of a second).
+function inTurn(draw) {
+  const drawn = (window.__labQueue || Promise.resolve()).then(draw);
+  window.__labQueue = drawn.catch(() => {}).then(afterPaint);
+  return drawn;
+}
+
+function afterPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100); // a hidden tab runs no animation frames
+  });
+}
+
 function sameBytes(a, b) {
   if (!a || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -98,15 +113,15 @@ export default function ({ data, parentElement, setTriggerValue }) {
   chart.__labBytes = data;
   const figure = JSON.parse(new TextDecoder().decode(data));
   const revision = (chart.__labRevision = (chart.__labRevision || 0) + 1);
-  loadPlotly().then(async (Plotly) => {
-    if (chart.__labRevision !== revision) return; // a newer figure arrived while plotly loaded
+  loadPlotly().then((Plotly) => inTurn(async () => {
+    if (chart.__labRevision !== revision) return; // a newer figure arrived while this one waited
     const layout = { ...figure.layout, template, autosize: true };
     const config = { ...CONFIG, ...figure.config };
     await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
     followWidth(chart, Plotly);
     if (figure.selectable) reportSelections(chart, setTriggerValue);
     problem.hidden = true;
-  }).catch((error) => {
+  })).catch((error) => {
     chart.__labBytes = null; // try again on the next run
     problem.textContent = `This chart could not be drawn (${error.message}). Reload the page to try again.`;
     problem.hidden = false;
