@@ -19,7 +19,7 @@ import plotly.io as pio
 import streamlit as st
 
 STATIC = Path(__file__).resolve().parent.parent / "static"  # served at <base URL>/app/static/
-PLOTLY_JS = STATIC / "plotly-4.1.1-lab.min.js"  # versioned name: a browser never reuses an old copy
+PLOTLY_JS = STATIC / "plotly-4.1.1-lab2.min.js"  # versioned name: a browser never reuses an old copy
 TRACE_TYPES = frozenset({"scatter", "scattergl", "heatmap"})  # the traces that PLOTLY_JS can draw
 TYPED = {"i1", "u1", "i2", "u2", "i4", "u4", "f4", "f8"}  # the typed arrays plotly.js decodes
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the minified partial plotly.js v4.1.1 bundle (traces: scatter, scattergl, heatmap
-# + plotly.js core) from the npm registry.  Usage: build_plotly.sh OUTPUT_PATH
+# + plotly.js core, with the patch in lab-patches.cjs beside this script) from the npm registry.
+# Usage: build_plotly.sh OUTPUT_PATH
 # Needs node (>=20; tested with v20.20.2) and npm (tested with 11.19.1).
 # Work dir: $PLOTLY_BUILD_WORKDIR, default ./plotly-bundle-work beside this script.
 # If package-lock.json sits beside this script it is used (npm ci) for exact transitive versions.
@@ -57,6 +58,7 @@ const PATTERNS = [
     prop("role: '.*'"),
     prop("hrName: '.*'")
 ];
+const labPatches = require('./lab-patches.cjs');
 module.exports = function stripMetaPlugin(stats) {
     return {
         name: 'plotly-strip-meta-attributes',
@@ -68,6 +70,7 @@ module.exports = function stripMetaPlugin(stats) {
                 const before = code.length;
                 for (const re of PATTERNS) code = code.replace(re, '');
                 if (stats && code.length !== before) { stats.files++; stats.bytes += before - code.length; }
+                code = labPatches.apply(args.path, code, stats);
                 return { contents: code, loader: 'js' };
             });
         }
@@ -132,8 +135,11 @@ await build({
     logLevel: 'info'
 });
 console.log('stripped attribute metadata from ' + stats.files + ' plotly.js source files (' + stats.bytes + ' bytes)');
+if (stats.patches !== 1) throw new Error('expected 1 Langevin Lab patch to apply, applied ' + stats.patches);
+console.log('applied ' + stats.patches + ' Langevin Lab patch (lab-patches.cjs)');
 EOF
 
+cp "$HERE/lab-patches.cjs" lab-patches.cjs
 if [ -f "$HERE/package-lock.json" ]; then
     cp "$HERE/package-lock.json" package-lock.json
     nice -n 10 npm ci --no-audit --no-fund --ignore-scripts
