@@ -322,6 +322,7 @@ def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacin
             "anchor": f"x{suffix}",
             "scaleanchor": f"x{suffix}",
             "scaleratio": 1,
+            "constraintoward": "top",  # a panel narrower than it is tall sits right under its title
         }
     for index, title in enumerate(titles):
         layout["annotations"].append(
@@ -504,7 +505,7 @@ def field_comparison(
     *,
     extent: float,
     grid: np.ndarray,
-    height: int = 420,
+    height: int = 360,
 ) -> go.Figure:
     """Exact score arrows, learned score arrows (both (M, 2) at origins (M, 2), over the density
     (G, G)), and the error ‖s_θ − s‖ weighted by p_t (G, G) as a heatmap; three equal-aspect panels."""
@@ -523,7 +524,7 @@ def field_comparison(
         zmin=0,
         showscale=True,
         zsmooth="best",
-        colorbar={"thickness": 12, "len": 0.8},
+        colorbar={"thickness": 12, "len": 0.8, "y": 1, "yanchor": "top"},  # beside the panel, under its title
         hovertemplate="error × p_t: %{z:.3f}<extra></extra>",
     )
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "showlegend": False}
