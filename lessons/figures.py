@@ -162,19 +162,23 @@ def drift_arrows(
 ) -> go.Figure:
     """A cloud x (N, 2) over its density (G, G), with arrows ``drifts[name] = (v (M, 2), colour)``
     drawn from the first M particles (vectors already scaled for display)."""
-    figure = go.Figure(_density_line(density, grid))
-    figure.add_trace(_cloud_trace(x, COLOURS["reference"], 4.0, "particles"))
     carriers = max((len(vectors) for vectors, _ in drifts.values()), default=0)
-    for name, (vectors, colour) in drifts.items():
-        figure.add_trace(_arrow_trace(x[: len(vectors)], vectors, colour, name).update(line_width=2.5))
-    figure.add_trace(_cloud_trace(x[:carriers], COLOURS["traced"], 9.0, "particles with arrows"))
-    figure.update_layout(
-        _panels_layout(1, extent),
-        height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.06},
-    )
-    return figure
+    arrows = [
+        _arrow_trace(x[: len(vectors)], vectors, colour, name).update(line_width=2.5)
+        for name, (vectors, colour) in drifts.items()
+    ]
+    traces = [
+        _density_line(density, grid),
+        _cloud_trace(x, COLOURS["reference"], 4.0, "particles"),
+        *arrows,
+        _cloud_trace(x[:carriers], COLOURS["traced"], 9.0, "particles with arrows"),
+    ]
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"orientation": "h", "y": 1.06},
+    }
+    return go.Figure(data=traces, layout={**_panels_layout(1, extent), **layout})
 
 
 @dataclass(frozen=True)
