@@ -90,14 +90,13 @@ class GaussianMixture:
         """n draws of each OU marginal p_t, t in ``times``:  x_t = e^{−t} x₀ + √(1 − e^{−2t}) ξ with
         x₀ ~ p (MATH §2), in one batch;  -> (F, n, 2)."""
         n = _checks.positive_int(n, "n")
-        times = torch.tensor([_checks.non_negative_float(t, "times") for t in times])[
-            :, None, None
-        ]  # (F, 1, 1)
-        if len(times) == 0:
+        t = torch.tensor([_checks.non_negative_float(time, "times") for time in times])  # (F,)
+        if len(t) == 0:
             raise ValueError("times must hold at least one time")
-        start = self.sample(len(times) * n, generator).reshape(len(times), n, 2)  # (F, n, 2)
+        start = self.sample(len(t) * n, generator).reshape(len(t), n, 2)  # (F, n, 2)
         noise = torch.randn(start.shape, generator=generator)  # (F, n, 2)
-        return torch.exp(-times) * start + torch.sqrt(-torch.expm1(-2 * times)) * noise
+        decay, spread = torch.exp(-t)[:, None, None], torch.sqrt(-torch.expm1(-2 * t))[:, None, None]
+        return decay * start + spread * noise
 
     def diffused(self, t: float) -> GaussianMixture:
         """The exact OU marginal p_t: μ_k -> e^{−t} μ_k, Σ_k -> e^{−2t} Σ_k + (1 − e^{−2t}) I."""
