@@ -549,6 +549,57 @@ def test_sliced_wasserstein_is_a_finite_non_negative_float_or_raises_value_error
         assert math.isfinite(distance) and distance >= 0, (call, distance)
 
 
+def _frames(points: st.SearchStrategy, count: int) -> st.SearchStrategy:
+    """(count, N, 2) arrays: one cloud drawn from ``points``, shifted by k in frame k."""
+    return points.map(lambda cloud: np.stack([np.asarray(cloud, dtype=np.float64) + k for k in range(count)]))
+
+
+@st.composite
+def frame_calls(draw) -> dict:
+    """Arguments of sliced_wasserstein_frames: a and b with as many frames, (usually) one broken."""
+    count = draw(st.integers(1, 3))
+    return draw(
+        arguments(
+            {
+                "a": _frames(valid_points, count),
+                "b": _frames(moderate_points, count),
+                "num_projections": st.integers(1, 64),
+            },
+            {
+                "a": st.one_of(
+                    _frames(_clouds(coordinates), count), _frames(valid_points, count + 1), any_arrays
+                ),
+                "b": any_arrays,
+                "num_projections": counts,
+            },
+        )
+    )
+
+
+@settings(PROPERTY, max_examples=SOME)
+@given(call=frame_calls())
+def test_sliced_wasserstein_frames_are_finite_non_negative_per_frame_or_raise_value_error(call):
+    distances = raises_value_error(metrics.sliced_wasserstein_frames, **call, generator=torch.Generator())
+    if distances is not None:
+        assert distances.shape == (len(call["a"]),)
+        assert np.isfinite(distances).all() and (distances >= 0).all(), (call, distances)
+
+
+@settings(PROPERTY, max_examples=SOME)
+@given(
+    name=preset_names,
+    call=arguments(
+        {"times": st.lists(non_negative, min_size=1, max_size=4), "n": valid_counts},
+        {"times": st.one_of(st.lists(scalars, max_size=3), st.lists(non_negative, max_size=0)), "n": counts},
+    ),
+)
+def test_sample_diffused_draws_finite_clouds_per_time_or_raises_value_error(name, call):
+    clouds = raises_value_error(PRESETS[name].sample_diffused, **call, generator=torch.Generator())
+    if clouds is not None:
+        assert clouds.shape == (len(call["times"]), call["n"], 2)
+        assert finite(clouds), (call, clouds)
+
+
 csv_rows = st.lists(
     st.lists(
         st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=6)), max_size=4
