@@ -10,6 +10,7 @@ Chart contents are read from the plotly div (``gd._fullData``, ``gd._transitionD
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,13 @@ CONTOUR_LINES = f"""() => {{
     const path = [...g.querySelectorAll('.scatterlayer .trace')][i].querySelectorAll('path.js-line');
     const d = [...path].map(p => p.getAttribute('d')).join('');
     return {{moves: (d.match(/M/g) || []).length, gaps: Array.from(g._fullData[i].x).filter(Number.isNaN).length}};
+}}"""
+# where the animated chart draws its cloud's first particle, in page coordinates
+FIRST_PARTICLE_BOX = f"""() => {{
+    const g = {ANIMATED}; const i = g._fullData.findIndex(t => t.meta === 'particles');
+    const point = [...g.querySelectorAll('.scatterlayer .trace')][i].querySelector('path.point');
+    const r = point.getBoundingClientRect();
+    return {{x: r.x, y: r.y, width: r.width, height: r.height}};
 }}"""
 # a hash of every animation frame's data: changes with the simulation, not with playing the animation
 FRAMES_DIGEST = f"""() => {{
@@ -275,6 +283,18 @@ def test_play_advances_the_frames(open_tab, name):
     assert after["active"] > before["active"]
     assert after["x"] != before["x"], "the drawn particles did not move"
     assert tab.problems() == []
+
+
+def test_hovering_a_particle_after_playing_shows_its_coordinates(open_tab):
+    # the bundled plotly.js keeps a point's style between frames (static/build/lab-patches.cjs) and must
+    # still leave hover working on the points it did not restyle
+    tab = open_tab("backward")
+    box = tab.page.evaluate(FIRST_PARTICLE_BOX)
+    tab.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    label = tab.page.locator(".js-plotly-plot .hoverlayer .hovertext").first
+    label.wait_for()
+    text = label.text_content().strip()
+    assert re.fullmatch(r"\([−-]?\d+\.\d\d, [−-]?\d+\.\d\d\)", text), text
 
 
 @pytest.mark.parametrize("name", [n for n in LESSON_PAGES if "step_size" in page_constants(PAGES[n])[0]])
