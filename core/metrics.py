@@ -9,6 +9,8 @@ from torch import Tensor
 from core import _checks
 from core.mixture import GaussianMixture
 
+_CHUNK_ENTRIES = 1 << 21  # projected values (frames × directions × levels) sorted at once: ≈ 8 MB each
+
 
 def sliced_wasserstein(
     a: Tensor,
@@ -49,9 +51,14 @@ def _sliced_wasserstein(
     angles = 2 * torch.pi * torch.rand(num_projections, generator=generator)
     directions = torch.stack([torch.cos(angles), torch.sin(angles)])  # (2, P)
     levels = max(a.shape[1], b.shape[1])
-    quantiles_a = _quantiles(_sorted_projections(a, directions), levels)  # (F, P, L)
-    quantiles_b = _quantiles(_sorted_projections(b, directions), levels)  # (F, P, L)
-    return np.sqrt(np.square(quantiles_a - quantiles_b).mean(axis=(1, 2)))
+    per_chunk = max(1, _CHUNK_ENTRIES // (num_projections * levels))  # frames at once: bounded memory
+    squares = []
+    for start in range(0, len(a), per_chunk):
+        chunk = slice(start, start + per_chunk)
+        quantiles_a = _quantiles(_sorted_projections(a[chunk], directions), levels)  # (C, P, L)
+        quantiles_b = _quantiles(_sorted_projections(b[chunk], directions), levels)  # (C, P, L)
+        squares.append(np.square(quantiles_a - quantiles_b).mean(axis=(1, 2)))
+    return np.sqrt(np.concatenate(squares))
 
 
 def energy_distance(

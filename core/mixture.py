@@ -17,7 +17,7 @@ from torch import Tensor
 from core import _checks
 
 LOG_TWO_PI = math.log(2.0 * math.pi)
-LOG_NEGLIGIBLE = -80.0  # e^{-80} ≈ 2e-35: a relative weight below float32 resolution, yet not denormal
+LOG_NEGLIGIBLE = -80.0  # e^{-80} ≈ 2e-35: a relative weight below float32 resolution, above its denormals
 _CHUNK_ENTRIES = 1 << 22  # rows × components handled at once by the general (per-component) path
 
 
@@ -42,7 +42,9 @@ class GaussianMixture:
         self.precisions, log_dets = _inverse_and_log_det(self.covs)  # (K, 2, 2), (K,)
         self.log_norms = self.log_weights - 0.5 * log_dets - LOG_TWO_PI  # (K,)
         self.shared_cov = bool((self.covs == self.covs[:1]).all())
-        self.shared_cov_entries = tuple(float(v) for v in self.covs[0].flatten()[[0, 1, 3]])  # a, b, c of Σ₁
+        self._shared_entries = (  # a, b, c of the shared Σ = [[a, b], [b, c]], for marginal_score
+            tuple(float(v) for v in self.covs[0].flatten()[[0, 1, 3]]) if self.shared_cov else None
+        )
 
     @property
     def num_components(self) -> int:
@@ -72,7 +74,7 @@ class GaussianMixture:
         t = _checks.non_negative_float(t, "t")
         if self.shared_cov:
             x = _checks.points(x, "x", check_finite=False)
-            precision_t = _diffused_precision(self.shared_cov_entries, t)
+            precision_t = _diffused_precision(self._shared_entries, t)
             return _shared_cov_score(x, self.log_weights, math.exp(-t) * self.means, precision_t)
         return self.diffused(t).score(x)
 
@@ -90,9 +92,19 @@ class GaussianMixture:
         """n draws of each OU marginal p_t, t in ``times``:  x_t = e^{−t} x₀ + √(1 − e^{−2t}) ξ with
         x₀ ~ p (MATH §2), in one batch;  -> (F, n, 2)."""
         n = _checks.positive_int(n, "n")
-        t = torch.tensor([_checks.non_negative_float(time, "times") for time in times])  # (F,)
-        if len(t) == 0:
-            raise ValueError("times must hold at least one time")
+        try:  # a string, a number or an empty sequence is not a list of times
+            values = (
+                []
+                if isinstance(times, str | bytes)
+                else [_checks.non_negative_float(v, "times") for v in times]
+            )
+        except TypeError as error:
+            raise ValueError(
+                f"times must be a sequence of times t >= 0, got {type(times).__name__}"
+            ) from error
+        if not values:
+            raise ValueError(f"times must hold at least one time t >= 0, got {times!r}")
+        t = torch.tensor(values)  # (F,)
         start = self.sample(len(t) * n, generator).reshape(len(t), n, 2)  # (F, n, 2)
         noise = torch.randn(start.shape, generator=generator)  # (F, n, 2)
         decay, spread = torch.exp(-t)[:, None, None], torch.sqrt(-torch.expm1(-2 * t))[:, None, None]

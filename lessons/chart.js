@@ -79,17 +79,23 @@ function followWidth(chart, Plotly) {
 
 // Charts draw one at a time, with a chance to paint after each: a page's first chart appears without
 // waiting for the others to be drawn (the learning page has four; together they take most of a second).
+// A draw that never settles holds the others back for 5 s at most.
 function inTurn(draw) {
   const drawn = (window.__labQueue || Promise.resolve()).then(draw);
-  window.__labQueue = drawn.catch(() => {}).then(afterPaint);
+  window.__labQueue = Promise.race([drawn.catch(() => {}), delay(5000)]).then(afterPaint);
   return drawn;
 }
 
 function afterPaint() {
+  if (document.hidden) return Promise.resolve(); // a hidden tab paints nothing and throttles timers
   return new Promise((resolve) => {
     requestAnimationFrame(() => setTimeout(resolve, 0));
-    setTimeout(resolve, 100); // a hidden tab runs no animation frames
+    setTimeout(resolve, 100); // in case the tab is hidden before the next frame
   });
+}
+
+function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sameBytes(a, b) {
@@ -122,7 +128,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     if (figure.selectable) reportSelections(chart, setTriggerValue);
     problem.hidden = true;
   })).catch((error) => {
-    chart.__labBytes = null; // try again on the next run
+    if (chart.__labRevision === revision) chart.__labBytes = null; // try again on the next run
     problem.textContent = `This chart could not be drawn (${error.message}). Reload the page to try again.`;
     problem.hidden = false;
   });

@@ -314,7 +314,9 @@ def _arrow_points(origins: np.ndarray, vectors: np.ndarray) -> dict:
 
 def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacing: float = 0.03) -> dict:
     """Layout of ``count`` panels side by side, each with fixed ranges [−extent, extent], equal aspect
-    and its title above it (what make_subplots would lay out, in one dict: plotly validates it once)."""
+    and its title above it: make_subplots' domains and titles in one dict (plotly validates it once),
+    with each panel raised to the top of its cell when the cell is taller than wide. One title per
+    panel, or none."""
     width = (1 - spacing * (count - 1)) / count
     layout: dict = {"annotations": []}
     for index in range(count):
@@ -328,6 +330,8 @@ def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacin
             "scaleratio": 1,
             "constraintoward": "top",  # a panel narrower than it is tall sits right under its title
         }
+    if titles and len(titles) != count:
+        raise ValueError(f"{len(titles)} titles for {count} panels")
     for index, title in enumerate(titles):
         layout["annotations"].append(
             {

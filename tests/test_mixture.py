@@ -229,7 +229,9 @@ def test_sample_diffused_draws_each_exact_ou_marginal(name, assert_moments_match
         assert gap < 2 * floor + 0.01, f"{name} t={t}: SW {gap:.4f} against sampling noise {floor:.4f}"
 
 
-@pytest.mark.parametrize("times", [[0.5, -0.1], [float("nan")], []], ids=["negative", "nan", "empty"])
+@pytest.mark.parametrize(
+    "times", [[0.5, -0.1], [float("nan")], [], 0.5, "12"], ids=["negative", "nan", "empty", "number", "text"]
+)
 def test_sample_diffused_rejects_bad_times_naming_them(times):
     with pytest.raises(ValueError, match=r"\btimes\b"):
         _anisotropic_mixture().sample_diffused(times, 10, generator=_gen(0))

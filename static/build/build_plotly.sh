@@ -135,8 +135,9 @@ await build({
     logLevel: 'info'
 });
 console.log('stripped attribute metadata from ' + stats.files + ' plotly.js source files (' + stats.bytes + ' bytes)');
-if (stats.patches !== 1) throw new Error('expected 1 Langevin Lab patch to apply, applied ' + stats.patches);
-console.log('applied ' + stats.patches + ' Langevin Lab patch (lab-patches.cjs)');
+const expected = require('./lab-patches.cjs').count;
+if (stats.patches !== expected) throw new Error('expected ' + expected + ' Langevin Lab patches to apply, applied ' + stats.patches);
+console.log('applied ' + stats.patches + ' Langevin Lab patches (lab-patches.cjs)');
 EOF
 
 cp "$HERE/lab-patches.cjs" lab-patches.cjs
