@@ -163,6 +163,15 @@ class PageResult:
         return max(self.charts.values()) <= CHART_TARGET_BYTES
 
 
+def chart_payloads(at: AppTest) -> dict[str, bytes]:
+    """Every chart the last run drew, by its key: the figure JSON bytes the browser receives."""
+    return {  # element ids are "$$ID-<hash>-<key>"; the plotly.js preloader sends no figure
+        element.proto.id.split("-", 2)[2]: element.proto.bytes
+        for element in at.get("bidi_component")
+        if element.proto.bytes
+    }
+
+
 def timed_run(at: AppTest, thread: ScriptThread) -> tuple[float, float]:
     """Wall and script-thread CPU milliseconds of ``at.run()``; fails on any exception, warning or
     error the page shows."""
@@ -193,11 +202,7 @@ def measure(page: str, thread: ScriptThread, parts: Parts) -> tuple[PageResult, 
     at.switch_page(f"lessons/{page}.py")
     first_load, _ = timed_run(at, thread)
     default_h = at.select_slider(key="step_size").value
-    charts = {  # chart components; their element ids are "$$ID-<hash>-<key>"
-        element.proto.id.split("-", 2)[2]: len(element.proto.bytes)
-        for element in at.get("bidi_component")
-        if element.proto.bytes  # not the plotly.js preloader
-    }
+    charts = {key: len(payload) for key, payload in chart_payloads(at).items()}
     cached = [timed_run(at, thread)[0] for _ in range(REPEATS)]
     neighbours = neighbours_of(default_h)
     wall, cpu, parts_ms = [], [], {part: [] for part in PARTS}

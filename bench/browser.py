@@ -292,6 +292,11 @@ async def prepare(browser, base: str, name: str) -> dict:
 # --------------------------------------------------------------------------- measurements
 
 
+def by_direction(fresh: list[dict]) -> tuple[list[dict], list[dict]]:
+    """New-run moves split into h one notch down (more steps) and up, as slider_moves makes them."""
+    return fresh[0::2], fresh[1::2]  # MOVE_KEYS: new (down), cached, new (up), cached
+
+
 def median(values: list[float]) -> float:
     """The median, or NaN for no values."""
     values = [v for v in values if v is not None]
@@ -721,7 +726,7 @@ def slider_table(sliders: dict) -> list[str]:
                 f"{median([m[part] for m in fresh]):.0f}"
                 for part in ("rerun_start", "last_message", "react_ms")
             )
-            down, up = (median([m["ms"] for m in fresh[first::2]]) for first in (0, 1))  # MOVE_KEYS
+            down, up = (median([m["ms"] for m in moves]) for moves in by_direction(fresh))
             rows.append(
                 f"| {name} | {size} | {fresh_ms:.0f} / {max(m['ms'] for m in fresh):.0f} | {down:.0f} / {up:.0f} | "
                 f"{median([m['ms'] for m in cached]):.0f} | {median([m['bytes'] for m in fresh]) / 1e3:.0f} / "
@@ -817,9 +822,9 @@ def slider_note(sliders: dict, lessons: set[str]) -> str:
     cached = lessons_median(runs, lambda run: median([m["ms"] for m in run["cached"]]), lessons)
     down, up = (
         lessons_median(
-            runs, lambda run, first=first: median([m["ms"] for m in run["fresh"][first::2]]), lessons
+            runs, lambda run, side=side: median([m["ms"] for m in by_direction(run["fresh"])[side]]), lessons
         )
-        for first in (0, 1)
+        for side in (0, 1)
     )
     return (
         f"**Slider move** (lesson pages at the defaults, medians): {part['ms']:.0f} ms for a new run. The "
@@ -839,9 +844,8 @@ def fps_note(fps: dict, parts: dict, lessons: set[str]) -> str:
     paced = lessons_median(fps, lambda run: median([p["fps"] for p in run["paced"]]), lessons)
     unpaced = lessons_median(fps, lambda run: median([p["fps"] for p in run["unpaced"]]), lessons)
     gap = lessons_median(fps, lambda run: median([p["gap_ms"] for p in run["unpaced"]]), lessons)
-    refreshes = math.ceil(
-        figures.FRAME_MS * DISPLAY_HZ / 1000
-    )  # plotly.js waits FRAME_MS, then the next refresh
+    # plotly.js waits FRAME_MS, then shows the next frame at the next display refresh
+    refreshes = math.ceil(figures.FRAME_MS * DISPLAY_HZ / 1000)
     text = (
         f"**Playback**: {paced:.1f} fps with the Play button (FRAME_MS = {figures.FRAME_MS} ms: plotly.js shows "
         f"the next frame at the first display refresh that long after the last, every {refreshes} refreshes of "

@@ -317,6 +317,8 @@ def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacin
     and its title above it: make_subplots' domains and titles in one dict (plotly validates it once),
     with each panel raised to the top of its cell when the cell is taller than wide. One title per
     panel, or none."""
+    if titles and len(titles) != count:
+        raise ValueError(f"{len(titles)} titles for {count} panels")
     width = (1 - spacing * (count - 1)) / count
     layout: dict = {"annotations": []}
     for index in range(count):
@@ -330,22 +332,20 @@ def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacin
             "scaleratio": 1,
             "constraintoward": "top",  # a panel narrower than it is tall sits right under its title
         }
-    if titles and len(titles) != count:
-        raise ValueError(f"{len(titles)} titles for {count} panels")
-    for index, title in enumerate(titles):
-        layout["annotations"].append(
-            {
-                "text": title,
-                "x": index * (width + spacing) + width / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 16},
-            }
-        )
+        if titles:
+            layout["annotations"].append(
+                {
+                    "text": titles[index],
+                    "x": left + width / 2,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 16},
+                }
+            )
     return layout
 
 
@@ -441,11 +441,10 @@ def split_triangle(
         ),
     ]
     figure = go.Figure()
-    for index, (x_domain, y_domain, points, density, colour, title) in enumerate(corners, start=1):
-        suffix = "" if index == 1 else str(index)
-        axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
-        figure.add_trace(_density_line(density, grid).update(**axes))
-        figure.add_trace(_cloud_trace(points, colour, 3.0, title).update(**axes))
+    for index, (x_domain, y_domain, points, density, colour, title) in enumerate(corners):
+        suffix = _axis_suffix(index)
+        figure.add_trace(_on_panel(_density_line(density, grid), index))
+        figure.add_trace(_on_panel(_cloud_trace(points, colour, 3.0, title), index))
         figure.update_layout(
             {
                 f"xaxis{suffix}": {"domain": x_domain, "range": [-extent, extent], "visible": False},

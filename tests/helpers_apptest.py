@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
+from bench.app_latency import chart_payloads
 from lessons import chart
 
 
@@ -32,15 +33,6 @@ def figure_json(figure: go.Figure) -> str:
 
 def figure_spec(figure: go.Figure) -> dict:
     return json.loads(figure_json(figure))
-
-
-def chart_payloads(at: AppTest) -> dict[str, bytes]:
-    """Every chart the last run drew, by its key: the figure JSON bytes the browser receives."""
-    return {  # element ids are "$$ID-<hash>-<key>"; the plotly.js preloader sends no figure
-        element.proto.id.split("-", 2)[2]: element.proto.bytes
-        for element in at.get("bidi_component")
-        if element.proto.bytes
-    }
 
 
 def chart_specs(at: AppTest) -> dict[str, dict]:

@@ -11,28 +11,20 @@
 // 22 -> 31 fps.
 const path = require('path');
 
+const COUNT_STYLING = '    drawing.labStyleEpoch = (drawing.labStyleEpoch || 0) + 1; // Langevin Lab patch\n';
+
+// Each patch replaces ``find`` by ``replace``, or inserts ``insert`` right ``after`` some code, and may
+// ``append`` code to the end of the file.
 const PATCHES = [
     {
         file: 'plotly.js/src/traces/scatter/plot.js',
-        find: [
-            '        join.each(function(d) {',
-            '            var el = d3.select(this);',
-            '            var sel = transition(el);',
-            '            hasNode = Drawing.translatePoint(d, sel, xa, ya);',
-            '',
-            '            if(hasNode) {',
-            '                Drawing.singlePointStyle(d, sel, trace, styleFns, gd);'
-        ].join('\n'),
-        replace: [
-            '        var uniformStyle = labUniformStyle(trace, styleFns, hasTransition);',
-            '        join.each(function(d) {',
-            '            var el = d3.select(this);',
-            '            var sel = transition(el);',
-            '            hasNode = Drawing.translatePoint(d, sel, xa, ya);',
-            '',
-            '            if(hasNode) {',
-            '                labPointStyle(this, d, sel, trace, styleFns, gd, uniformStyle);'
-        ].join('\n'),
+        after: '            styleFns = Drawing.makePointStyleFns(trace);\n        }\n',
+        insert: '        var uniformStyle = labUniformStyle(trace, styleFns, hasTransition);\n'
+    },
+    {
+        file: 'plotly.js/src/traces/scatter/plot.js',
+        find: 'Drawing.singlePointStyle(d, sel, trace, styleFns, gd);',
+        replace: 'labPointStyle(this, d, sel, trace, styleFns, gd, uniformStyle);',
         append: `
 // Langevin Lab patch (static/build/build_plotly.sh): keep a point's style while its trace's uniform
 // marker style is unchanged, instead of restyling every point on every frame.
@@ -72,17 +64,13 @@ function labPointStyle(node, d, sel, trace, styleFns, gd, uniformStyle) {
     },
     {   // every other way plotly styles points: the next frame restyles them all once
         file: 'plotly.js/src/components/drawing/index.js',
-        find: 'drawing.pointStyle = function (s, trace, gd, pt) {\n    if (!s.size()) return;\n',
-        replace: 'drawing.pointStyle = function (s, trace, gd, pt) {\n    if (!s.size()) return;\n' +
-            '    drawing.labStyleEpoch = (drawing.labStyleEpoch || 0) + 1; // Langevin Lab patch\n',
-        append: ''
+        after: 'drawing.pointStyle = function (s, trace, gd, pt) {\n    if (!s.size()) return;\n',
+        insert: COUNT_STYLING
     },
     {
         file: 'plotly.js/src/components/drawing/index.js',
-        find: 'drawing.selectedPointStyle = function (s, trace) {\n    if (!s.size() || !trace.selectedpoints) return;\n',
-        replace: 'drawing.selectedPointStyle = function (s, trace) {\n    if (!s.size() || !trace.selectedpoints) return;\n' +
-            '    drawing.labStyleEpoch = (drawing.labStyleEpoch || 0) + 1; // Langevin Lab patch\n',
-        append: ''
+        after: 'drawing.selectedPointStyle = function (s, trace) {\n    if (!s.size() || !trace.selectedpoints) return;\n',
+        insert: COUNT_STYLING
     }
 ];
 exports.count = PATCHES.length;
@@ -91,11 +79,12 @@ exports.count = PATCHES.length;
 exports.apply = function apply(file, code, stats) {
     for (const patch of PATCHES) {
         if (!file.endsWith(patch.file.split('/').join(path.sep))) continue;
-        const parts = code.split(patch.find);
+        const find = patch.after ?? patch.find;
+        const parts = code.split(find);
         if (parts.length !== 2) {
             throw new Error(patch.file + ': expected the code to patch once, found it ' + (parts.length - 1) + ' times');
         }
-        code = parts.join(patch.replace) + patch.append;
+        code = parts.join(patch.after === undefined ? patch.replace : patch.after + patch.insert) + (patch.append || '');
         stats.patches = (stats.patches || 0) + 1;
     }
     return code;
