@@ -18,7 +18,10 @@ from core import _checks
 
 LOG_TWO_PI = math.log(2.0 * math.pi)
 LOG_NEGLIGIBLE = -80.0  # e^{-80} ≈ 2e-35: a relative weight below float32 resolution, above its denormals
+LOG_UNSHIFTED = 60.0  # logits within ±60 are exponentiated as they are: e^{±60} leaves float32 room for
+# sums over 10⁴ components times means up to 1e6 (e^{88.7} is its largest), and e^{−60} is not denormal
 _CHUNK_ENTRIES = 1 << 22  # rows × components handled at once by the general (per-component) path
+_CACHE_ENTRIES = 3 << 17  # (K, rows) float32 blocks of the shared-covariance score: 1.5 MB, in a 2 MB L2
 
 
 class GaussianMixture:
@@ -45,6 +48,15 @@ class GaussianMixture:
         self._shared_entries = (  # a, b, c of the shared Σ = [[a, b], [b, c]], for marginal_score
             tuple(float(v) for v in self.covs[0].flatten()[[0, 1, 3]]) if self.shared_cov else None
         )
+        self._logit_scales = (  # max |log w_k|, max ‖μ_k‖₁, max ‖μ_k‖₂²: bound the logits at every t
+            (
+                float(self.log_weights.abs().amax()),
+                float(self.means.abs().sum(-1).amax()),
+                float(self.means.square().sum(-1).amax()),
+            )
+            if self.shared_cov
+            else None
+        )
 
     @property
     def num_components(self) -> int:
@@ -62,7 +74,9 @@ class GaussianMixture:
         """s(x) = ∇ log p(x) = −Σ_k r_k(x) Σ_k⁻¹ (x − μ_k);  x (N, 2) -> (N, 2)."""
         x = _checks.points(x, "x")
         if self.shared_cov:
-            return _shared_cov_score(x, self.log_weights, self.means, self.precisions[0])
+            return _shared_cov_score(
+                x, self.log_weights, self.means, self.precisions[0], self._logit_bound(0.0)
+            )
         return torch.cat([self._general_score(rows) for rows in self._chunks(x)])
 
     def marginal_score(self, x: Tensor, t: float) -> Tensor:
@@ -74,8 +88,11 @@ class GaussianMixture:
         t = _checks.non_negative_float(t, "t")
         if self.shared_cov:
             x = _checks.points(x, "x", check_finite=False)
-            precision_t = _diffused_precision(self._shared_entries, t)
-            return _shared_cov_score(x, self.log_weights, math.exp(-t) * self.means, precision_t)
+            a, b, c = _diffused_precision(self._shared_entries, t)
+            precision_t = torch.tensor([[a, b], [b, c]])
+            return _shared_cov_score(
+                x, self.log_weights, math.exp(-t) * self.means, precision_t, self._logit_bound(t)
+            )
         return self.diffused(t).score(x)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
@@ -128,6 +145,15 @@ class GaussianMixture:
         mean = self.mean()
         return second_moment - torch.outer(mean, mean)
 
+    def _logit_bound(self, t: float) -> tuple[float, float]:
+        """(β₀, β₁) with |b_k| <= β₀ and |(P_t μ_k(t))ᵀ x| <= β₁ ‖x‖_∞ for the logits of p_t's
+        responsibilities (see _shared_cov_score):  β₀ = max |log w_k| + ½ e^{−2t} ‖P_t‖₁ max ‖μ_k‖²,
+        β₁ = e^{−t} ‖P_t‖₁ max ‖μ_k‖₁, where ‖P_t‖₁ (largest column sum) is at least P_t's eigenvalues."""
+        a, b, c = _diffused_precision(self._shared_entries, t)
+        norm, decay = max(abs(a) + abs(b), abs(b) + abs(c)), math.exp(-t)
+        log_weight_scale, mean_l1, mean_square = self._logit_scales
+        return log_weight_scale + 0.5 * decay**2 * norm * mean_square, decay * norm * mean_l1
+
     def _chunks(self, x: Tensor) -> tuple[Tensor, ...]:
         rows = max(1, _CHUNK_ENTRIES // self.num_components)
         return torch.split(x, rows)
@@ -145,31 +171,60 @@ class GaussianMixture:
         return -torch.einsum("nk,nki->ni", responsibilities, pulls)
 
 
-def _shared_cov_score(x: Tensor, log_weights: Tensor, means: Tensor, precision: Tensor) -> Tensor:
+def _shared_cov_score(
+    x: Tensor, log_weights: Tensor, means: Tensor, precision: Tensor, logit_bound: tuple[float, float]
+) -> Tensor:
     """Score when every Σ_k = Σ:  s(x) = P (Σ_k r_k(x) μ_k − x),  P = Σ⁻¹.
 
     The term xᵀ P x is the same for every component and cancels in the softmax, so
-    r_k(x) = softmax_k(log w_k + μ_kᵀ P x − ½ μ_kᵀ P μ_k): one (K, 2) × (2, N) product.
-    Particles sit on the last axis, (K, N), where CPU reductions are fastest; the softmax is left
-    unnormalised and Σ_k r_k μ_k divided once per particle, not once per (k, particle). Weights below
-    e^{LOG_NEGLIGIBLE} of the largest are raised to it: no change in float32, but exp and the product
-    no longer meet denormal numbers, which made them 30-60× slower near t = 0 (sharp components).
+    r_k(x) = softmax_k(ℓ_k(x)) with ℓ_k(x) = b_k + (P μ_k)ᵀ x and b_k = log w_k − ½ μ_kᵀ P μ_k.
+    ``logit_bound`` = (β₀, β₁) promises |b_k| <= β₀ and |(P μ_k)ᵀ x| <= β₁ ‖x‖_∞. Many particles are
+    taken in blocks whose (K, rows) logits stay in a core's cache (_CACHE_ENTRIES).
     """
     pulled_means = means @ precision  # (K, 2)
     biases = log_weights - 0.5 * (pulled_means * means).sum(-1)  # (K,)
-    logits = torch.addmm(biases[:, None], pulled_means, x.T)  # (K, N)
-    unnormalised = logits.sub_(logits.amax(0)).clamp_min_(LOG_NEGLIGIBLE).exp_()  # (K, N), max 1 per particle
-    mean_of_means = (means.T @ unnormalised) / unnormalised.sum(0)  # (2, N)
+    blocks = math.ceil(len(x) * len(means) / _CACHE_ENTRIES)
+    mean_of_means = (  # (2, N)
+        _mean_of_means(x, means, pulled_means, biases, logit_bound)
+        if blocks == 1
+        else torch.cat(
+            [_mean_of_means(rows, means, pulled_means, biases, logit_bound) for rows in x.chunk(blocks)], 1
+        )
+    )
     return (mean_of_means - x.T).T @ precision  # (N, 2)
 
 
-def _diffused_precision(cov: tuple[float, float, float], t: float) -> Tensor:
+def _mean_of_means(
+    x: Tensor, means: Tensor, pulled_means: Tensor, biases: Tensor, logit_bound: tuple[float, float]
+) -> Tensor:
+    """Σ_k r_k(x) μ_k for a block of particles;  x (rows, 2) -> (2, rows).
+
+    Particles sit on the last axis, (K, rows), where CPU reductions are fastest, and the softmax is
+    left unnormalised. When |ℓ| <= β₀ + β₁ ‖x‖_∞ <= LOG_UNSHIFTED, e^ℓ = e^{b_k} e^{(P μ_k)ᵀ x} is
+    taken as it is (no overflow, no denormals): e^{b_k} moves into one (3, K) × (K, rows) product that
+    gives Σ_k u_k μ_k and Σ_k u_k: three passes over (K, rows) where the shifted form takes eight.
+    Otherwise (sharp components near t = 0) each particle's largest logit is subtracted first, and
+    weights below e^{LOG_NEGLIGIBLE} of the largest are raised to it: no change in float32, but exp
+    and the product no longer meet denormal numbers, which made them 30-60× slower.
+    """
+    offset, slope = logit_bound
+    if offset <= LOG_UNSHIFTED and offset + slope * float(x.abs().amax()) <= LOG_UNSHIFTED:  # False for NaN
+        unnormalised = (pulled_means @ x.T).exp_()  # (K, rows)
+        means_and_ones = torch.cat([means.T, torch.ones(1, len(means))]) * biases.exp()  # (3, K)
+        sums = means_and_ones @ unnormalised  # (3, rows)
+        return sums[:2] / sums[2]
+    logits = torch.addmm(biases[:, None], pulled_means, x.T)  # (K, rows)
+    unnormalised = logits.sub_(logits.amax(0)).clamp_min_(LOG_NEGLIGIBLE).exp_()  # (K, rows), max 1
+    return (means.T @ unnormalised) / unnormalised.sum(0)
+
+
+def _diffused_precision(cov: tuple[float, float, float], t: float) -> tuple[float, float, float]:
     """P_t = (e^{−2t} Σ + (1 − e^{−2t}) I)⁻¹ for Σ = [[a, b], [b, c]], in closed form with Python floats
-    (cheaper than the tensor ops at every step of a simulation);  -> (2, 2)."""
+    (cheaper than the tensor ops at every step of a simulation);  -> its entries (a', b', c')."""
     keep, fresh = math.exp(-2 * t), -math.expm1(-2 * t)
     a, b, c = keep * cov[0] + fresh, keep * cov[1], keep * cov[2] + fresh
     det = a * c - b * b
-    return torch.tensor([[c / det, -b / det], [-b / det, a / det]])
+    return c / det, -b / det, a / det
 
 
 def _shared_cov_log_prob(x: Tensor, log_weights: Tensor, means: Tensor, cov: Tensor) -> Tensor:

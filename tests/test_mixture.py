@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from core import datasets, metrics
+from core import mixture as mixture_module
 from core.mixture import GaussianMixture
 
 PRESETS = sorted(datasets.DATASETS)
@@ -102,6 +103,63 @@ def test_analytic_score_matches_float64_reference_for_anisotropic_covariances():
         _assert_scores_close(p_t.score(x), reference)
         _assert_scores_close(mixture.marginal_score(x, t), reference)
         _assert_scores_close(_autograd_score(p_t, x), reference)
+
+
+def _shared_anisotropic_mixture() -> GaussianMixture:
+    """Three components sharing one tilted covariance, for the shared-covariance score path."""
+    cov = torch.tensor([[0.04, 0.015], [0.015, 0.02]])
+    return GaussianMixture(
+        torch.tensor([0.2, 0.5, 0.3]),
+        torch.tensor([[-1.5, 0.5], [1.0, 1.0], [0.5, -1.2]]),
+        cov.expand(3, 2, 2),
+    )
+
+
+def _logit_terms(p_t: GaussianMixture, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Float64 b_k = log w_k − ½ μ_kᵀ P μ_k (K,) and (P μ_k)ᵀ x (N, K) of p_t's responsibilities."""
+    precision = torch.linalg.inv(p_t.covs[0].double())
+    means = p_t.means.double()
+    pulled = means @ precision
+    return p_t.weights.double().log() - 0.5 * (pulled * means).sum(-1), x.double() @ pulled.T
+
+
+@pytest.mark.parametrize("t", TIMES)
+@pytest.mark.parametrize("name", [*PRESETS, "shared anisotropic"])
+def test_logit_bound_holds_for_every_shared_covariance_mixture_time_and_point(name, t):
+    mixture = (
+        _shared_anisotropic_mixture()
+        if name == "shared anisotropic"
+        else datasets.make(name, generator=_gen(0))
+    )
+    if not mixture.shared_cov:
+        pytest.skip(f"{name} has per-component covariances")
+    x = torch.cat([_query_points(mixture.diffused(t), seed=6), FAR_POINTS])
+    biases, products = _logit_terms(mixture.diffused(t), x)
+    offset, slope = mixture._logit_bound(t)
+    assert biases.abs().max() <= offset * (1 + 1e-6)
+    assert (products.abs().amax(1) <= slope * x.double().abs().amax(1) * (1 + 1e-6)).all()
+
+
+def test_shared_covariance_score_matches_float64_reference_in_both_exponent_forms():
+    # Far from t = 0 the logits are small and exponentiated as they are; near t = 0 they are large and
+    # shifted by each particle's largest first. Both forms must give the exact score.
+    mixture = _shared_anisotropic_mixture()
+    for t, unshifted in ((0.0, False), (1.0, True)):
+        p_t = mixture.diffused(t)
+        x = _query_points(p_t, seed=7)
+        offset, slope = mixture._logit_bound(t)
+        assert (offset + slope * float(x.abs().amax()) <= mixture_module.LOG_UNSHIFTED) == unshifted
+        reference = _reference_score(p_t, x)
+        _assert_scores_close(mixture.marginal_score(x, t), reference)
+        _assert_scores_close(p_t.score(x), reference)
+
+
+def test_shared_covariance_score_in_cache_sized_blocks_matches_float64_reference(monkeypatch):
+    mixture = datasets.make("two_moons", generator=_gen(0))
+    x = _query_points(mixture.diffused(0.5), seed=8)  # (300, 2)
+    monkeypatch.setattr(mixture_module, "_CACHE_ENTRIES", 7 * mixture.num_components)  # 43 blocks, uneven
+    for t in (0.0, 0.5):
+        _assert_scores_close(mixture.marginal_score(x, t), _reference_score(mixture.diffused(t), x))
 
 
 FAR_POINTS = torch.tensor([[1e3, 1e3], [-1e3, 0.0], [0.0, 1e3], [1e3, -1e3], [-700.0, -1e3], [1e3, 1.0]])

@@ -343,6 +343,32 @@ def test_gaussian_mixture_is_finite_at_the_origin_and_its_means_or_raises_value_
 
 @settings(PROPERTY, max_examples=MANY)
 @given(
+    weights=hnp.arrays(np.float64, 3, elements=st.floats(0.01, 1)),
+    means=hnp.arrays(np.float64, (3, 2), elements=st.floats(-1e3, 1e3)),
+    cov=covariances(1),
+    t=non_negative,
+    x=moderate_points,
+)
+def test_logit_bound_of_any_shared_covariance_mixture_holds_at_any_time_and_point(weights, means, cov, t, x):
+    # the shared-covariance score exponentiates its logits unshifted when this bound allows it
+    mixture = raises_value_error(GaussianMixture, weights / weights.sum(), means, np.repeat(cov, 3, axis=0))
+    if mixture is None:
+        return
+    points = torch.as_tensor(np.asarray(x, dtype=np.float32))  # (N, 2)
+    decay = math.exp(-t)
+    cov_t = decay**2 * mixture.covs[0].double() + -math.expm1(-2 * t) * torch.eye(2, dtype=torch.float64)
+    diffused_means = decay * mixture.means.double()
+    pulled = diffused_means @ torch.linalg.inv(cov_t)  # (K, 2)
+    biases = mixture.weights.double().log() - 0.5 * (pulled * diffused_means).sum(-1)
+    offset, slope = mixture._logit_bound(t)
+    assert float(biases.abs().max()) <= offset * (1 + 1e-6) + 1e-9, (biases, offset)
+    products = points.double() @ pulled.T  # (N, K)
+    reach = slope * points.double().abs().amax(1) * (1 + 1e-6) + 1e-9
+    assert (products.abs().amax(1) <= reach).all(), (products, slope)
+
+
+@settings(PROPERTY, max_examples=MANY)
+@given(
     name=preset_names,
     call=arguments({"x": valid_points, "t": non_negative}, {"x": points_like, "t": scalars}),
 )
