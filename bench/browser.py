@@ -844,12 +844,13 @@ def fps_note(fps: dict, parts: dict, lessons: set[str]) -> str:
     paced = lessons_median(fps, lambda run: median([p["fps"] for p in run["paced"]]), lessons)
     unpaced = lessons_median(fps, lambda run: median([p["fps"] for p in run["unpaced"]]), lessons)
     gap = lessons_median(fps, lambda run: median([p["gap_ms"] for p in run["unpaced"]]), lessons)
-    # plotly.js waits FRAME_MS, then shows the next frame at the next display refresh
-    refreshes = math.ceil(figures.FRAME_MS * DISPLAY_HZ / 1000)
+    # plotly.js shows the next frame at the first display refresh more than FRAME_MS after the last
+    refreshes = math.floor(figures.FRAME_MS * DISPLAY_HZ / 1000) + 1
+    pace = "every refresh" if refreshes == 1 else f"every {refreshes} refreshes"
     text = (
         f"**Playback**: {paced:.1f} fps with the Play button (FRAME_MS = {figures.FRAME_MS} ms: plotly.js shows "
-        f"the next frame at the first display refresh that long after the last, every {refreshes} refreshes of "
-        f"a {DISPLAY_HZ} Hz display: about {DISPLAY_HZ / refreshes:.0f} fps). Clouds of up to {figures.SVG_LIMIT:,} particles are SVG and the "
+        f"the next frame at the first display refresh more than that after the last, at most {pace} of "
+        f"a {DISPLAY_HZ} Hz display, {DISPLAY_HZ / refreshes:.0f} fps; below that, drawing a frame is the limit). Clouds of up to {figures.SVG_LIMIT:,} particles are SVG and the "
         "exact density is drawn as contour lines, so a frame moves points and lines without a full redraw "
         f"of the chart; at frame duration 0 it reaches {unpaced:.1f} fps ({gap:.0f} ms a frame)."
     )
