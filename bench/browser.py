@@ -15,11 +15,11 @@ not count:
   (FRAME_MS per frame) and with ``Plotly.animate`` at frame duration 0, what rendering alone allows;
 - classroom: N sessions (browser contexts) on one server, each moving the step size for a minute
   with 1-3 s pauses; errors, latency percentiles, the server's RSS, and the CPU time of the server,
-  of the browser and of everything else on the machine. 30 sessions; if that does not hold, 4, then
-  8 or 2: the largest size that held.
+  of the browser and of everything else on the machine. 30 sessions; if that does not hold, three
+  more runs bisect for the largest size that holds.
 
 Run from the repository root; rewrites the "browser" section of bench/RESULTS.md. On a 2-core machine
-the full run takes about 20 min (80 cold loads, 200 slider moves, 3 classroom minutes plus opening 30
+the full run takes about 20 min (80 cold loads, 200 slider moves, 4 classroom minutes plus opening 30
 sessions); --quick about 5 min; --tries and --only trim it:
 
     .venv/bin/python bench/browser.py [--quick] [--tries N] [--only load,slider,fps,classroom]
@@ -547,11 +547,11 @@ def parse_args() -> tuple[Config, Path | None]:
         "--quick", action="store_true", help="3 tries, no 10k moves, short classroom runs (a smoke run)"
     )
     parser.add_argument("--only", default="load,slider,fps,classroom", help="comma-separated parts")
-    parser.add_argument("--sessions", default="", help="classroom: first size, probe size (default 30,4)")
+    parser.add_argument("--sessions", default="", help="classroom: first size, bisection runs (default 30,3)")
     parser.add_argument("--tries", type=int, help="tries per measurement (default 10, 3 with --quick)")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
     args = parser.parse_args()
-    ladder = args.sessions or ("8,2" if args.quick else "30,4")
+    ladder = args.sessions or ("8,1" if args.quick else "30,3")
     config = Config(
         tries=args.tries or (3 if args.quick else 10),
         plays=1,
@@ -646,8 +646,8 @@ async def webgl_replay(browser, base: str) -> dict:
 
 
 async def measure_classroom(browser, base: str, pid: int, config: Config, log: Log) -> list:
-    """The first classroom size; if it does not hold, the probe size, then twice the probe if that
-    held or half of it if not (at most three runs of a minute each)."""
+    """The first classroom size; if it does not hold, a bisection for the largest size that holds
+    (``probes`` more runs of a minute each, between 1 and the first size)."""
     runs: list[dict] = []
 
     async def attempt(count: int) -> bool:
@@ -658,9 +658,14 @@ async def measure_classroom(browser, base: str, pid: int, config: Config, log: L
         print(f"classroom {count}: p95 {run['p95']:.2f} s, {len(run['errors'])} errors", flush=True)
         return held(run)
 
-    first, probe = config.ladder
+    first, probes = config.ladder
     if not await attempt(first):
-        await attempt(probe * 2 if await attempt(probe) else max(1, probe // 2))
+        held_size, failed_size = 0, first
+        for _ in range(probes):
+            size = (held_size + failed_size) // 2
+            if size == held_size:
+                break
+            held_size, failed_size = (size, failed_size) if await attempt(size) else (held_size, size)
     return runs
 
 
@@ -881,6 +886,7 @@ def classroom_note(runs: list[dict]) -> str:
     busiest = max(runs, key=lambda run: run["sessions"])
     cpu = busiest["cpu"]
     per_move = median([1000 * r["cpu"]["server"] * r["seconds"] / max(r["moves"], 1) for r in runs])
+    browser_per_move = median([1000 * r["cpu"]["browser"] * r["seconds"] / max(r["moves"], 1) for r in runs])
     first = "the browsers" if cpu["browser"] > cpu["server"] else "the server"
     return (
         f"**Classroom**: at {busiest['sessions']} sessions the browser processes used {cpu['browser']:.2f} "
@@ -888,7 +894,9 @@ def classroom_note(runs: list[dict]) -> str:
         f"Largest classroom that held: {largest or 'none'} sessions. The server spent {per_move:.0f} ms of CPU "
         "per move although the runs were cached (every rerun rebuilds and serialises the figures): about "
         f"{1000 / per_move:.1f} moves per second per core, so 30 students moving every 3 s would need about "
-        f"{10 * per_move / 1000:.1f} cores of server time alone."
+        f"{10 * per_move / 1000:.1f} cores of server time alone. Each move cost the browser processes "
+        f"{browser_per_move:.0f} ms of CPU (the new figure decoded, Plotly.react, painting): the same 30 "
+        f"students' browsers would need about {10 * browser_per_move / 1000:.1f} cores."
     )
 
 
