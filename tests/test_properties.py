@@ -240,6 +240,8 @@ def allowed(name: str, value: object) -> bool:
     option = OPTIONS[name]
     if option.widget == "seed":
         return type(value) is int and 0 <= value <= SEED_MAX
+    if option.widget == "data":  # "" or any text that decodes to own data, as settings.OPTIONS says
+        return type(value) is str and (value == "" or user_data.decode(value) is not None)
     return any(type(value) is type(v) and value == v for v in option.values)
 
 
