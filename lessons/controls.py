@@ -208,9 +208,9 @@ def readouts(run: simulate.Run, *, time_title: str, colour: str) -> None:
     )
     show(chart, "distance_chart")
     st.caption(
-        f"Distance of the cloud (up to {simulate.DISTANCE_PARTICLES:,} of its particles) to as many fresh "
-        "exact samples at each frame; the dashed line is the distance between two independent exact samples of that size, "
-        "what 'no difference' looks like."
+        f"Distance of the cloud (up to {simulate.DISTANCE_PARTICLES:,} of its particles) to as many "
+        "fresh exact samples at each frame; the dashed line is the distance between two independent "
+        "exact samples of that size, what 'no difference' looks like."
     )
     _verdict(run)
     for label, value in run.readouts:

@@ -189,14 +189,14 @@ def _package(
     times = trajectory.times.numpy()
     marginal_times = np.zeros_like(times) if stationary else times
     final = data.diffused(float(marginal_times[-1]))
-    reference = [final.sample(min(settings.particles, DISTANCE_PARTICLES), generator) for _ in range(2)]
+    noise_floor = _noise_floor(final, settings.particles, generator)
     return Run(
         times=times,
         xs=trajectory.xs.numpy(),
         density=density_image(data) if stationary else marginal_densities(settings, times),
         arrows=_arrows(settings, data, marginal_times) if settings.field != "none" else None,
         distances=_distances(trajectory.xs, data, marginal_times, generator),
-        noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
+        noise_floor=noise_floor,
         readouts=readouts,
         divergence=trajectory.divergence.message if trajectory.divergence else None,
     )
@@ -212,6 +212,14 @@ def _distances(
     return metrics.sliced_wasserstein_frames(
         xs[:, :count], references, num_projections=PROJECTIONS, generator=generator
     )
+
+
+def _noise_floor(exact: GaussianMixture, particles: int, generator: torch.Generator) -> float:
+    """SW₂ between two independent samples of ``exact`` as large as the clouds in the distances: what
+    "no difference" measures (the dashed line of every distance chart)."""
+    count = min(particles, DISTANCE_PARTICLES)
+    samples = [exact.sample(count, generator) for _ in range(2)]
+    return metrics.sliced_wasserstein(*samples, num_projections=PROJECTIONS, generator=generator)
 
 
 def marginal_densities(settings: Settings, times: np.ndarray) -> np.ndarray:
@@ -296,7 +304,7 @@ def split_run(settings: Settings) -> SplitRun:
     p_t = data.diffused(settings.time)
     cloud = p_t.sample(settings.particles, generator)
     panels = _repeated_halves(data, cloud, settings, generator)
-    reference = [p_t.sample(min(settings.particles, DISTANCE_PARTICLES), generator) for _ in range(2)]
+    noise_floor = _noise_floor(p_t, settings.particles, generator)
     return SplitRun(
         cloud=cloud.numpy(),
         density=density_image(p_t),
@@ -304,7 +312,7 @@ def split_run(settings: Settings) -> SplitRun:
         distances={
             name: _distances(xs, data, [settings.time] * len(xs), generator) for name, xs in panels.items()
         },
-        noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
+        noise_floor=noise_floor,
     )
 
 
@@ -435,7 +443,7 @@ def duality_run(settings: Settings) -> DualityRun:
             backward.divergence.message,
         )
     backward_xs = backward.xs.flip(0)  # frames at increasing t, like the forward run
-    reference = [data.sample(min(settings.particles, DISTANCE_PARTICLES), generator) for _ in range(2)]  # p_0
+    noise_floor = _noise_floor(data, settings.particles, generator)  # p_0
     return DualityRun(
         times=forward.times.numpy(),
         forward=forward.xs.numpy(),
@@ -450,7 +458,7 @@ def duality_run(settings: Settings) -> DualityRun:
             ),
             "backward vs exact p_t": _distances(backward_xs, data, forward.times.tolist(), generator),
         },
-        noise_floor=metrics.sliced_wasserstein(*reference, num_projections=PROJECTIONS, generator=generator),
+        noise_floor=noise_floor,
         divergence=None,
     )
 
