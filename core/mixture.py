@@ -164,11 +164,15 @@ class GaussianMixture:
         return self.log_norms - 0.5 * _quadratic_form(offsets, self.precisions)
 
     def _general_score(self, x: Tensor) -> Tensor:
-        offsets = x[:, None, :] - self.means  # (N, K, 2)
-        log_joint = self.log_norms - 0.5 * _quadratic_form(offsets, self.precisions)  # (N, K)
-        responsibilities = torch.softmax(log_joint, dim=-1)  # (N, K)
-        pulls = torch.einsum("kij,nkj->nki", self.precisions, offsets)  # (N, K, 2)
-        return -torch.einsum("nk,nki->ni", responsibilities, pulls)
+        """−Σ_k r_k(x) P_k (x − μ_k) with the pulls P_k (x − μ_k) and dᵀ P_k d written out per coordinate
+        on (K, N) arrays: particles on the last axis, where CPU element-wise ops and reductions are
+        fastest even for K = 2;  x (N, 2) -> (N, 2)."""
+        dx, dy = x[:, 0] - self.means[:, :1], x[:, 1] - self.means[:, 1:]  # (K, N) each
+        a, b, c = (self.precisions[:, i, j, None] for i, j in ((0, 0), (0, 1), (1, 1)))  # (K, 1) each
+        pull_x, pull_y = a * dx + b * dy, b * dx + c * dy  # (K, N): P_k (x − μ_k)
+        log_joint = self.log_norms[:, None] - 0.5 * (dx * pull_x + dy * pull_y)  # (K, N)
+        responsibilities = torch.softmax(log_joint, dim=0)  # (K, N)
+        return -torch.stack([(responsibilities * pull_x).sum(0), (responsibilities * pull_y).sum(0)], -1)
 
 
 def _shared_cov_score(
