@@ -68,15 +68,13 @@ class GaussianMixture:
         x = _checks.points(x, "x")
         if self.shared_cov:
             return _shared_cov_log_prob(x, self.log_weights, self.means, self.covs[0])
-        return torch.cat([self._log_components(rows).logsumexp(-1) for rows in self._chunks(x)])
+        return torch.cat([self._log_components(rows)[0].logsumexp(0) for rows in self._chunks(x)])
 
     def score(self, x: Tensor) -> Tensor:
         """s(x) = ∇ log p(x) = −Σ_k r_k(x) Σ_k⁻¹ (x − μ_k);  x (N, 2) -> (N, 2)."""
         x = _checks.points(x, "x")
         if self.shared_cov:
-            return _shared_cov_score(
-                x, self.log_weights, self.means, self.precisions[0], self._logit_bound(0.0)
-            )
+            return self._shared_cov_marginal_score(x, 0.0)
         return torch.cat([self._general_score(rows) for rows in self._chunks(x)])
 
     def marginal_score(self, x: Tensor, t: float) -> Tensor:
@@ -87,12 +85,7 @@ class GaussianMixture:
         """
         t = _checks.non_negative_float(t, "t")
         if self.shared_cov:
-            x = _checks.points(x, "x", check_finite=False)
-            a, b, c = _diffused_precision(self._shared_entries, t)
-            precision_t = torch.tensor([[a, b], [b, c]])
-            return _shared_cov_score(
-                x, self.log_weights, math.exp(-t) * self.means, precision_t, self._logit_bound(t)
-            )
+            return self._shared_cov_marginal_score(_checks.points(x, "x", check_finite=False), t)
         return self.diffused(t).score(x)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
@@ -145,6 +138,14 @@ class GaussianMixture:
         mean = self.mean()
         return second_moment - torch.outer(mean, mean)
 
+    def _shared_cov_marginal_score(self, x: Tensor, t: float) -> Tensor:
+        """∇ log p_t(x) when every Σ_k = Σ: means e^{−t} μ_k, precision P_t in closed form;  x (N, 2)."""
+        a, b, c = _diffused_precision(self._shared_entries, t)
+        precision_t = torch.tensor([[a, b], [b, c]])
+        return _shared_cov_score(
+            x, self.log_weights, math.exp(-t) * self.means, precision_t, self._logit_bound(t)
+        )
+
     def _logit_bound(self, t: float) -> tuple[float, float]:
         """(β₀, β₁) with |b_k| <= β₀ and |(P_t μ_k(t))ᵀ x| <= β₁ ‖x‖_∞ for the logits of p_t's
         responsibilities (see _shared_cov_score):  β₀ = max |log w_k| + ½ e^{−2t} ‖P_t‖₁ max ‖μ_k‖²,
@@ -158,19 +159,18 @@ class GaussianMixture:
         rows = max(1, _CHUNK_ENTRIES // self.num_components)
         return torch.split(x, rows)
 
-    def _log_components(self, x: Tensor) -> Tensor:
-        """log w_k + log N(x; μ_k, Σ_k);  x (N, 2) -> (N, K)."""
-        offsets = x[:, None, :] - self.means  # (N, K, 2)
-        return self.log_norms - 0.5 * _quadratic_form(offsets, self.precisions)
-
-    def _general_score(self, x: Tensor) -> Tensor:
-        """−Σ_k r_k(x) P_k (x − μ_k) with the pulls P_k (x − μ_k) and dᵀ P_k d written out per coordinate
-        on (K, N) arrays: particles on the last axis, where CPU element-wise ops and reductions are
-        fastest even for K = 2;  x (N, 2) -> (N, 2)."""
+    def _log_components(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """log w_k + log N(x; μ_k, Σ_k) and the pulls P_k (x − μ_k), with the quadratic forms
+        dᵀ P_k d written out per coordinate on (K, N) arrays: particles on the last axis, where CPU
+        element-wise ops and reductions are fastest even for K = 2;  x (N, 2) -> three (K, N)."""
         dx, dy = x[:, 0] - self.means[:, :1], x[:, 1] - self.means[:, 1:]  # (K, N) each
         a, b, c = (self.precisions[:, i, j, None] for i, j in ((0, 0), (0, 1), (1, 1)))  # (K, 1) each
-        pull_x, pull_y = a * dx + b * dy, b * dx + c * dy  # (K, N): P_k (x − μ_k)
-        log_joint = self.log_norms[:, None] - 0.5 * (dx * pull_x + dy * pull_y)  # (K, N)
+        pull_x, pull_y = a * dx + b * dy, b * dx + c * dy  # (K, N)
+        return self.log_norms[:, None] - 0.5 * (dx * pull_x + dy * pull_y), pull_x, pull_y
+
+    def _general_score(self, x: Tensor) -> Tensor:
+        """−Σ_k r_k(x) P_k (x − μ_k);  x (N, 2) -> (N, 2)."""
+        log_joint, pull_x, pull_y = self._log_components(x)  # (K, N) each
         responsibilities = torch.softmax(log_joint, dim=0)  # (K, N)
         return -torch.stack([(responsibilities * pull_x).sum(0), (responsibilities * pull_y).sum(0)], -1)
 
@@ -243,12 +243,6 @@ def _shared_cov_log_prob(x: Tensor, log_weights: Tensor, means: Tensor, cov: Ten
     mixed = torch.addmm(biases[:, None], pulled_means, x.T).logsumexp(0)  # (N,)
     own = 0.5 * ((x @ precision[0]) * x).sum(-1)  # (N,)
     return (mixed - own - 0.5 * log_det[0] - LOG_TWO_PI).float()
-
-
-def _quadratic_form(offsets: Tensor, precisions: Tensor) -> Tensor:
-    """dᵀ P_k d for offsets (N, K, 2) and precisions (K, 2, 2) -> (N, K)."""
-    dx, dy = offsets[..., 0], offsets[..., 1]
-    return precisions[:, 0, 0] * dx * dx + 2 * precisions[:, 0, 1] * dx * dy + precisions[:, 1, 1] * dy * dy
 
 
 def _inverse_and_log_det(covs: Tensor) -> tuple[Tensor, Tensor]:
