@@ -74,10 +74,7 @@ def cloud_animation(
     figure = go.Figure(
         data=[_on_panel(layer.base, column) for column, group in enumerate(layers) for layer in group],
         layout={
-            **_panels_layout(len(panels), extent, [p.title for p in panels]),
-            "height": height,
-            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-            "showlegend": False,
+            **_titled_row(len(panels), extent, [p.title for p in panels], height),
             "updatemenus": [_play_pause(redraw)],
             "sliders": [_time_slider(frame_labels, redraw)],
         },
@@ -349,6 +346,17 @@ def _panels_layout(count: int, extent: float, titles: Sequence[str] = (), spacin
     return layout
 
 
+def _titled_row(count: int, extent: float, titles: Sequence[str], height: int) -> dict:
+    """The layout of ``count`` titled panels side by side (_panels_layout), ``height`` px tall, with room
+    above for the titles and no legend."""
+    return {
+        **_panels_layout(count, extent, titles),
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "showlegend": False,
+    }
+
+
 def _axis_suffix(index: int) -> str:
     """Plotly's name suffix for the axes of panel ``index`` (0-based): "", "2", "3", …"""
     return "" if index == 0 else str(index + 1)
@@ -534,10 +542,7 @@ def field_comparison(
         colorbar={"thickness": 12, "len": 0.8, "y": 1, "yanchor": "top"},  # beside the panel, under its title
         hovertemplate="error × p_t: %{z:.3f}<extra></extra>",
     )
-    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "showlegend": False}
-    return go.Figure(
-        data=[*traces, _on_panel(error, 2)], layout={**_panels_layout(3, extent, titles), **layout}
-    )
+    return go.Figure(data=[*traces, _on_panel(error, 2)], layout=_titled_row(3, extent, titles, height))
 
 
 def cloud_row(
@@ -555,8 +560,7 @@ def cloud_row(
     for column, cloud in enumerate(clouds):
         traces.append(_on_panel(_density_line(density, grid), column))
         traces.append(_on_panel(_cloud_trace(cloud, colour, 3.0, titles[column]), column))
-    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "showlegend": False}
-    return go.Figure(data=traces, layout={**_panels_layout(len(clouds), extent, titles), **layout})
+    return go.Figure(data=traces, layout=_titled_row(len(clouds), extent, titles, height))
 
 
 def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, height: int = 520) -> go.Figure:
