@@ -885,8 +885,10 @@ def classroom_note(runs: list[dict]) -> str:
     largest = max((run["sessions"] for run in runs if held(run)), default=0)
     busiest = max(runs, key=lambda run: run["sessions"])
     cpu = busiest["cpu"]
-    per_move = median([1000 * r["cpu"]["server"] * r["seconds"] / max(r["moves"], 1) for r in runs])
-    browser_per_move = median([1000 * r["cpu"]["browser"] * r["seconds"] / max(r["moves"], 1) for r in runs])
+    per_move, browser_per_move = (
+        median([1000 * r["cpu"][part] * r["seconds"] / max(r["moves"], 1) for r in runs])
+        for part in ("server", "browser")
+    )  # CPU ms per move
     first = "the browsers" if cpu["browser"] > cpu["server"] else "the server"
     return (
         f"**Classroom**: at {busiest['sessions']} sessions the browser processes used {cpu['browser']:.2f} "
