@@ -76,19 +76,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_path: Path) -> Iterator[tuple[str, int]]:
+def streamlit_server(log_path: Path, base_url_path: str = "") -> Iterator[tuple[str, int]]:
     """``streamlit run app.py`` headless on a free port, as `make run` starts it: yields (base URL, pid)
     once /_stcore/health answers "ok", and stops it after. RuntimeError, with the log's end, if the
-    server exits or is not healthy in time."""
+    server exits or is not healthy in time. ``base_url_path`` is ``server.baseUrlPath`` (the app behind
+    a path prefix, as a proxy may serve it); the base URL then ends in it."""
     port = free_port()
     command = [
         *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
         *("--server.port", str(port), "--server.address", "127.0.0.1"),
         *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
+        *("--server.baseUrlPath", base_url_path),
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=SERVER_ENV, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    base = "/".join(part for part in (f"http://127.0.0.1:{port}", base_url_path.strip("/")) if part)
     try:
         _wait_healthy(f"{base}/_stcore/health", process, log_path)
         yield base, process.pid

@@ -15,14 +15,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
-from urllib.parse import urlencode
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from lessons import chart, figures, render, simulate, user_data
-from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
+from lessons.settings import (
+    OPTIONS,
+    SEED_MAX,
+    Settings,
+    format_value,
+    parse_query,
+    share_url,
+    to_query,
+)
 
 LOG = logging.getLogger("langevin_lab")
 HALF_STEPS = {"forward": "Forward half", "backward": "Backward half", "both": "Both halves"}
@@ -467,11 +474,11 @@ def share_and_download(
     page: str,
     settings: Settings,
     names: tuple[str, ...],
-    figure: go.Figure,
+    figure: go.Figure | None,
     clip: tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None = None,
 ) -> None:
-    """A link to this exact setup, and downloads: the figure as a standalone HTML file (plotly.js
-    inside, works offline) and, given ``clip`` = (times (F,), xs (F, N, 2), density, colour), the
+    """A link to this exact setup, and downloads: given ``figure``, the figure as a standalone HTML
+    file (plotly.js inside, works offline) and, given ``clip`` = (times (F,), xs (F, N, 2), density, colour), the
     trajectories as CSV, the last frame as PNG and the animation as GIF (drawn on the server).
 
     The files are made only when a button is pressed. Streamlit keeps those deferred callables for
@@ -479,13 +486,11 @@ def share_and_download(
     reference to the view's data; the session owns it (one slot, replaced by every view).
     """
     with st.expander("Share or download", icon=":material/share:"):
-        base = (st.context.url or "").rstrip("/")
         st.caption("Link to this setup (copy button on the right):")
-        st.code(
-            f"{base}/{page}?{urlencode(to_query(settings, url_names(settings, names)))}",
-            language=None,
-            wrap_lines=True,
-        )
+        query = to_query(settings, url_names(settings, names))
+        st.code(share_url(st.context.url or "", page, query), language=None, wrap_lines=True)
+        if figure is None:
+            return
         st.session_state["_downloads"] = owned = _Downloads(figure, clip)
         view = weakref.ref(owned)
         downloads = [("Figure (HTML)", _deferred(view, _figure_html), "html", "text/html")]

@@ -44,6 +44,7 @@ def explore() -> None:
         settings = controls.controls("learning", CONTROLS, DEFAULTS)
     with right:
         trained = controls.training(settings)
+        controls.share_and_download("learning", settings, CONTROLS, None)
         if trained is None:
             st.info("Press **Train the network** to fit s_θ to this dataset (a few seconds).")
             return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from lessons import user_data
 
@@ -140,6 +141,20 @@ def parse_value(name: str, text: str) -> object | None:
 def to_query(settings: Settings, names: tuple[str, ...]) -> dict[str, str]:
     """URL parameters for the controls ``names`` of ``settings``."""
     return {name: _url_text(getattr(settings, name)) for name in names}
+
+
+def share_url(page_url: str, page: str, query: Mapping[str, str]) -> str:
+    """The link to ``page`` with ``query``, from the address the browser shows for the app.
+
+    ``page_url`` is ``st.context.url``: the app's address (with any ``server.baseUrlPath``) and, on a
+    page other than the default one, that page's path already (``…/backward``); query and anchor are
+    not part of it. The page path is added only where it is missing, so it never appears twice.
+    """
+    scheme, host, path, _, _ = urlsplit(page_url)
+    path = path.rstrip("/")
+    if not path.endswith(f"/{page}"):
+        path = f"{path}/{page}"
+    return urlunsplit((scheme, host, path, urlencode(query), ""))
 
 
 def format_value(name: str, value: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import urllib.parse
 from dataclasses import fields, replace
 
 import pytest
@@ -16,6 +17,7 @@ from lessons.settings import (
     format_value,
     parse_query,
     parse_value,
+    share_url,
     to_query,
 )
 
@@ -172,3 +174,27 @@ def test_format_value_shows_the_label_of_a_named_option(name):
 )
 def test_format_value_writes_toggles_as_on_off_and_numbers_without_trailing_zeros(name, value, label):
     assert format_value(name, value) == label
+
+
+@pytest.mark.parametrize(
+    ("page_url", "expected"),
+    [
+        ("http://localhost:8501/backward", "http://localhost:8501/backward?particles=200&dataset=spiral"),
+        ("http://localhost:8501/backward/", "http://localhost:8501/backward?particles=200&dataset=spiral"),
+        ("http://localhost:8501/", "http://localhost:8501/backward?particles=200&dataset=spiral"),
+        ("http://host/lab/backward", "http://host/lab/backward?particles=200&dataset=spiral"),
+        ("https://host/lab", "https://host/lab/backward?particles=200&dataset=spiral"),
+    ],
+)
+def test_share_url_names_the_page_exactly_once_whatever_the_browser_address(page_url, expected):
+    # st.context.url already ends in the page's path on a lesson page: the link must not repeat it
+    assert share_url(page_url, "backward", {"particles": "200", "dataset": "spiral"}) == expected
+
+
+def test_share_url_round_trips_every_setting_through_parse_query():
+    settings = replace(Settings(), dataset="spiral", step_size=0.05, seed=42, show_paths=False)
+    names = ("dataset", "step_size", "seed", "show_paths")
+    link = urllib.parse.urlsplit(share_url("http://host/lab/backward", "backward", to_query(settings, names)))
+    query = dict(urllib.parse.parse_qsl(link.query))
+    assert link.path == "/lab/backward"
+    assert parse_query(query, Settings()) == (settings, [])

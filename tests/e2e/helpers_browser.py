@@ -32,3 +32,45 @@ def require_browser() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"browser tests must run under CI=true, but: {reason}", pytrace=False)
     pytest.skip(f"browser tests skipped: {reason}", allow_module_level=True)
+
+
+# JavaScript: a hash of every drawn chart's data and animation frames, in page order. Equal for two
+# tabs that show the same simulation; changes with any setting that changes a chart.
+CHARTS_DIGEST = """() => {
+    let h = 2166136261;
+    const add = v => { h = Math.imul(h ^ (Math.round(+v * 1e4) | 0), 16777619); };
+    const walk = v => {
+        if (v === null || v === undefined) return;
+        if (typeof v === 'number') add(v);
+        else if (typeof v === 'string') for (const c of v) add(c.charCodeAt(0));
+        else if (ArrayBuffer.isView(v)) v.forEach(add);
+        else if (Array.isArray(v)) v.forEach(walk);
+        else if (typeof v === 'object') Object.keys(v).sort().forEach(k => walk(v[k]));
+    };
+    for (const g of document.querySelectorAll('.lab-chart')) {
+        walk((g.data || []).map(t => [t.x, t.y, t.z]));
+        walk((g._transitionData?._frames || []).map(f => f.data));
+    }
+    return h >>> 0;
+}"""
+# What Streamlit shows when a session breaks: its connection-error dialog, or an exception box
+BROKEN_SESSION = """() => [
+    ...[...document.querySelectorAll('[role="dialog"]')].map(d => d.innerText),
+    ...[...document.querySelectorAll('[data-testid="stException"]')].map(e => e.innerText),
+].filter(text => /Connection error|ForwardMsg|Traceback|Error/.test(text))"""
+
+
+def shown_setting(page, name: str, widget: str) -> str:
+    """The value the control with key ``name`` shows, as ``settings.format_value`` writes it."""
+    box = page.locator(f".st-key-{name}")
+    if widget == "select_slider":
+        return box.locator('input[type="range"], [role="slider"]').first.get_attribute("aria-valuetext")
+    if widget == "selectbox":
+        return box.locator('input[role="combobox"]').input_value()
+    if widget == "toggle":
+        return "on" if box.locator('input[type="checkbox"]').is_checked() else "off"
+    if widget == "seed":
+        return box.locator("input").input_value()
+    if widget == "segmented":
+        return box.locator('button[aria-checked="true"]').inner_text().strip()
+    raise AssertionError(f"no reader for a {widget} control")
