@@ -64,7 +64,7 @@ def shown_setting(page, name: str, widget: str) -> str:
     """The value the control with key ``name`` shows, as ``settings.format_value`` writes it."""
     box = page.locator(f".st-key-{name}")
     if widget == "select_slider":
-        return box.locator('input[type="range"], [role="slider"]').first.get_attribute("aria-valuetext")
+        return slider_input(page, name).get_attribute("aria-valuetext")
     if widget == "selectbox":
         return box.locator('input[role="combobox"]').input_value()
     if widget == "toggle":
@@ -74,3 +74,8 @@ def shown_setting(page, name: str, widget: str) -> str:
     if widget == "segmented":
         return box.locator('button[aria-checked="true"]').inner_text().strip()
     raise AssertionError(f"no reader for a {widget} control")
+
+
+def slider_input(page, name: str):
+    """The focusable input of the select slider with key ``name`` (the arrow keys move it)."""
+    return page.locator(f'.st-key-{name} input[type="range"]')
