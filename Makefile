@@ -36,3 +36,9 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/app_latency.py
+
+# Rebuild static/plotly-<version>-lab2.min.js (the plotly.js version the installed plotly package ships)
+# and its checksum build/plotly/bundle.sha256; needs node, npm and the npm registry (build/plotly/README.md).
+.PHONY: plotly-js
+plotly-js: $(VENV)/.runtime
+	PLOTLY_PYTHON=$(BIN)/python bash build/plotly/build_plotly.sh

@@ -1,4 +1,4 @@
-"""The bundled plotly.js (static/, patched at build time by static/build/lab-patches.cjs) in a real browser:
+"""The bundled plotly.js (static/, patched at build time by build/plotly/lab-patches.cjs) in a real browser:
 points that the patch leaves unstyled between animation frames still show the style plotly means them to
 have after a restyle, a selection and its clearing."""
 

@@ -26,7 +26,7 @@ const PATCHES = [
         find: 'Drawing.singlePointStyle(d, sel, trace, styleFns, gd);',
         replace: 'labPointStyle(this, d, sel, trace, styleFns, gd, uniformStyle);',
         append: `
-// Langevin Lab patch (static/build/build_plotly.sh): keep a point's style while its trace's uniform
+// Langevin Lab patch (build/plotly/build_plotly.sh): keep a point's style while its trace's uniform
 // marker style is unchanged, instead of restyling every point on every frame.
 var LAB_POINT_STYLE_FIELDS = ['mo', 'ms', 'mx', 'so', 'mlw', 'mlc', 'mc', 'mld', 'mgt', 'mgc', 'isBlank', 'ma', 'mf'];
 

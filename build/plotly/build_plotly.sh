@@ -1,20 +1,48 @@
 #!/usr/bin/env bash
-# Rebuild the minified partial plotly.js v4.1.1 bundle (traces: scatter, scattergl, heatmap
-# + plotly.js core, with the patch in lab-patches.cjs beside this script) from the npm registry.
-# Usage: build_plotly.sh OUTPUT_PATH
+# Rebuild the minified partial plotly.js bundle (traces: scatter, scattergl, heatmap + plotly.js core,
+# with the patch in lab-patches.cjs beside this script) from the npm registry, for the plotly.js version
+# the installed plotly Python package ships (plotly.offline.get_plotlyjs_version(): the one place the
+# version lives).
+# Usage: build_plotly.sh            writes static/plotly-<version>-lab2.min.js and its checksum,
+#                                   build/plotly/bundle.sha256 (`make plotly-js` runs this)
+#        build_plotly.sh OUTPUT     writes OUTPUT only and compares its checksum with bundle.sha256
+# Python: $PLOTLY_PYTHON, default .venv/bin/python of the repository.
 # Needs node (>=20; tested with v20.20.2) and npm (tested with 11.19.1).
-# Work dir: $PLOTLY_BUILD_WORKDIR, default ./plotly-bundle-work beside this script.
-# If package-lock.json sits beside this script it is used (npm ci) for exact transitive versions.
+# Work dir: $PLOTLY_BUILD_WORKDIR, default ./plotly-bundle-work beside this script (git-ignored).
+# If package-lock.json sits beside this script it is used (npm ci) for exact transitive versions;
+# without one, npm install resolves the versions and the new lock file is copied beside this script.
 set -euo pipefail
 
-if [ $# -ne 1 ]; then echo "usage: $0 OUTPUT_PATH" >&2; exit 2; fi
+if [ $# -gt 1 ]; then echo "usage: $0 [OUTPUT_PATH]" >&2; exit 2; fi
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OUT="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+ROOT="$(cd "$HERE/../.." && pwd)"
+PY="${PLOTLY_PYTHON:-$ROOT/.venv/bin/python}"
+VERSION="$("$PY" -c 'import plotly.offline; print(plotly.offline.get_plotlyjs_version())')"
+if ! [[ "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    echo "unexpected plotly.js version from $PY: '$VERSION'" >&2; exit 1
+fi
+NAME="plotly-$VERSION-lab2.min.js"
+SUM="$HERE/bundle.sha256"
+if [ $# -eq 1 ]; then
+    OUT="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+else
+    OUT="$ROOT/static/$NAME"
+fi
+LOCK="$HERE/package-lock.json"
+if [ -f "$LOCK" ]; then
+    LOCKED="$(node -e 'console.log(require(process.argv[1]).packages["node_modules/plotly.js"].version)' "$LOCK")"
+    if [ "$LOCKED" != "$VERSION" ]; then
+        echo "package-lock.json pins plotly.js $LOCKED, the plotly package ships $VERSION:" >&2
+        echo "delete $LOCK to resolve the versions anew (and check that lab-patches.cjs still applies)" >&2
+        exit 1
+    fi
+fi
+echo "building $NAME (plotly.js $VERSION from $PY)"
 WORK="${PLOTLY_BUILD_WORKDIR:-$HERE/plotly-bundle-work}"
 mkdir -p "$WORK"
 cd "$WORK"
 
-cat > package.json <<'EOF'
+cat > package.json <<EOF
 {
   "name": "plotly-lab-bundle",
   "private": true,
@@ -25,7 +53,7 @@ cat > package.json <<'EOF'
     "esbuild-plugin-environment": "0.5.0",
     "esbuild-plugin-glsl": "1.4.2",
     "esbuild-plugin-inline-css": "0.0.1",
-    "plotly.js": "4.1.1"
+    "plotly.js": "$VERSION"
   }
 }
 EOF
@@ -83,6 +111,7 @@ cat > build.mjs <<'EOF'
 // define global/define.amd, regl alias, inline-css + glsl + environment plugins) + minify,
 // + attribute-metadata stripping and the same UMD header/footer as dist/plotly*.min.js.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +124,9 @@ const stripMetaPlugin = require('./strip-meta-plugin.cjs');
 
 const outfile = path.resolve(process.argv[2]);
 const version = require('plotly.js/package.json').version;
-if (version !== '4.1.1') throw new Error('expected plotly.js 4.1.1, got ' + version);
+if (version !== process.env.PLOTLY_JS_VERSION) {
+    throw new Error('expected plotly.js ' + process.env.PLOTLY_JS_VERSION + ', got ' + version);
+}
 
 const banner = [
     '/**',
@@ -116,6 +147,29 @@ const banner = [
 const footer = ['', 'window.Plotly = Plotly;', 'return Plotly;', '}));'].join('\n');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+// esbuild-plugin-inline-css names each injected <style> by the sha256 of the CSS file's absolute path, so
+// the bundle's bytes would depend on the work folder. The same plugin, with the id taken from the path
+// relative to the work folder (node_modules/maplibre-gl/dist/maplibre-gl.css): the same bytes anywhere.
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+function inlineCssPlugin() {
+    const plugin = InlineCSSPlugin();
+    return {
+        name: plugin.name,
+        setup(build) {
+            const proxy = Object.create(build);
+            proxy.onLoad = (options, callback) => build.onLoad(options, async (args) => {
+                const result = await callback(args);
+                const absolute = sha256(path.resolve(args.resolveDir, args.path));
+                const relative = sha256(path.relative(here, args.path).split(path.sep).join('/'));
+                if (!result.contents.includes(absolute)) throw new Error('no style id in ' + args.path);
+                return { ...result, contents: result.contents.split(absolute).join(relative) };
+            });
+            plugin.setup(proxy);
+        }
+    };
+}
+
 const stats = { files: 0, bytes: 0 };
 await build({
     absWorkingDir: here, // so the regl -> @plotly/regl alias resolves from this folder
@@ -126,7 +180,7 @@ await build({
     bundle: true,
     minify: true,
     sourcemap: false,
-    plugins: [InlineCSSPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false }), stripMetaPlugin(stats)],
+    plugins: [inlineCssPlugin(), glsl({ minify: true }), environmentPlugin({ NODE_DEBUG: false }), stripMetaPlugin(stats)],
     alias: { regl: '@plotly/regl' },
     define: { global: 'window', 'define.amd': 'false' },
     target: 'es2020',
@@ -141,11 +195,27 @@ console.log('applied ' + stats.patches + ' Langevin Lab patches (lab-patches.cjs
 EOF
 
 cp "$HERE/lab-patches.cjs" lab-patches.cjs
-if [ -f "$HERE/package-lock.json" ]; then
-    cp "$HERE/package-lock.json" package-lock.json
+if [ -f "$LOCK" ]; then
+    cp "$LOCK" package-lock.json
     nice -n 10 npm ci --no-audit --no-fund --ignore-scripts
 else
+    rm -f package-lock.json
     nice -n 10 npm install --no-audit --no-fund --ignore-scripts
+    cp package-lock.json "$LOCK"
+    echo "new lock file: $LOCK"
 fi
-nice -n 10 node build.mjs "$OUT"
+PLOTLY_JS_VERSION="$VERSION" nice -n 10 node build.mjs "$OUT"
 ls -l "$OUT"
+HASH="$(sha256sum "$OUT" | cut -d' ' -f1)"
+if [ $# -eq 0 ]; then
+    echo "$HASH  $NAME" > "$SUM"
+    echo "checksum: $SUM"
+    for old in "$ROOT"/static/plotly-*.min.js; do
+        if [ "$old" != "$OUT" ]; then echo "note: $old is an older bundle; git rm it" >&2; fi
+    done
+elif [ -f "$SUM" ] && [ "$(cut -d' ' -f1 "$SUM")" = "$HASH" ]; then
+    echo "$OUT is byte-identical to the committed bundle ($SUM)"
+else
+    echo "$OUT differs from the committed bundle ($SUM): sha256 $HASH" >&2
+    exit 1
+fi
