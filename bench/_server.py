@@ -1,10 +1,9 @@
 """The app as a browser sees it, shared by the browser benchmarks and the real-browser tests: the system
-Chromium and its flags, the app's pages read from source, and a Streamlit server on a free port.
+Chromium and its flags, the app's pages from the lesson registry, and a Streamlit server on a free port.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
 import socket
@@ -15,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from lessons import registry
 from lessons.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,33 +39,14 @@ SETTLED = """(least = 0) => {
 
 
 def app_pages() -> dict[str, str]:
-    """Page name ("home" for the default page, else its url path) -> file, home first: every
-    ``LESSONS`` entry of app.py and every ``st.Page("file", ...)`` written out there (read as source)."""
-    pages = {}
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LESSONS":
-            pages |= {url: path for path, *_, url in ast.literal_eval(node.value)}
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
-            path, options = node.args[0], {k.arg: k.value for k in node.keywords}
-            if isinstance(path, ast.Constant):
-                default = isinstance(options.get("default"), ast.Constant) and options["default"].value
-                url = "home" if default else ast.literal_eval(options.get("url_path", ast.Constant(None)))
-                pages[url or Path(path.value).stem] = path.value
-    return dict(sorted(pages.items(), key=lambda page: page[0] != "home"))
+    """Page name ("home" for the default page, else its url path) -> script, home first (the registry)."""
+    return {page.name: page.script for page in registry.PAGES}
 
 
 def page_constants(path: str) -> tuple[tuple[str, ...], Settings]:
-    """CONTROLS (() if none) and DEFAULTS = Settings(...) of a page, read from its source (importing a
-    page runs it)."""
-    found = {
-        node.targets[0].id: node.value
-        for node in ast.parse((ROOT / path).read_text()).body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-    }
-    controls = ast.literal_eval(found["CONTROLS"]) if "CONTROLS" in found else ()
-    call = found.get("DEFAULTS")
-    keywords = call.keywords if isinstance(call, ast.Call) else []
-    return controls, Settings(**{k.arg: ast.literal_eval(k.value) for k in keywords})
+    """The registry's controls (() for a page without any) and defaults of the page with script ``path``."""
+    (page,) = [page for page in registry.PAGES if page.script == path]
+    return page.controls, page.defaults
 
 
 def free_port() -> int:

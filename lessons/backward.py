@@ -2,24 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls, figures
-from lessons.settings import Settings
-
-DEFAULTS = Settings(dataset="two_moons", step_size=0.02, t_end=4.0, lam=1.0)
-CONTROLS = (
-    "dataset",
-    "particles",
-    "step_size",
-    "t_end",
-    "lam",
-    "seed",
-    "field",
-    "show_density",
-    "show_paths",
-)
+from lessons.presenter import presenting
+from lessons.view import lesson_view
 
 st.title("4 · Backward diffusion: from noise to data")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "The backward half of the split step, repeated, undoes the forward process one step at a time. "
         "Start with pure noise $\\mathcal N(0, I)$, which is (almost) $p_T$, and run the backward time "
@@ -40,31 +27,4 @@ if not controls.presenting():  # presenter mode: figures only
             "- Set **λ = 0**: the paths become smooth curves (trace a few particles), the result is the same."
         )
 
-
-@st.fragment
-def explore() -> None:
-    """Controls, the animated cloud and its readouts; a slider move reruns only this part."""
-    left, right = st.columns([1, 3], gap="medium")
-    with left:
-        settings = controls.controls("backward", CONTROLS, DEFAULTS)
-    run = controls.guarded(controls.backward, settings)
-    if run is None:
-        return
-    with right:
-        figure = controls.cloud_figure(
-            run, settings, title="Backward particles", colour=figures.COLOURS["backward"], backward_time=True
-        )
-        controls.show(figure, "cloud")
-        controls.share_and_download(
-            "backward",
-            settings,
-            CONTROLS,
-            figure,
-            (run.times, run.xs, run.density, figures.COLOURS["backward"]),
-        )
-        controls.readouts(
-            run, time_title="forward time t (runs from T down to 0)", colour=figures.COLOURS["backward"]
-        )
-
-
-explore()
+lesson_view("backward")

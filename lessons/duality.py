@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls, figures
-from lessons.settings import Settings
-
-DEFAULTS = Settings(dataset="eight_gaussians", step_size=0.02, t_end=4.0, lam=1.0, particles=500)
-CONTROLS = ("dataset", "particles", "step_size", "t_end", "lam", "seed", "show_density", "show_paths")
+from lessons.presenter import presenting
+from lessons.view import lesson_view
 
 st.title("5 · Forward–backward duality")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Picture a grid: columns are forward times $t$, and within a column, Langevin steps for $p_t$ shuffle "
         "particles without changing their distribution. Forward steps move one column to the right, "
@@ -30,30 +27,4 @@ if not controls.presenting():  # presenter mode: figures only
             "large $t$."
         )
 
-
-@st.fragment
-def explore() -> None:
-    """Controls, the side-by-side animation and the distance between the two clouds over time."""
-    left, right = st.columns([1, 3], gap="medium")
-    with left:
-        settings = controls.controls("duality", CONTROLS, DEFAULTS)
-    run = controls.guarded(controls.duality, settings)
-    if run is None:
-        return
-    with right:
-        if run.divergence:
-            st.error(run.divergence, icon=":material/warning:")
-            return
-        figure = controls.duality_figure(run, settings)
-        controls.show(figure, "cloud")
-        controls.share_and_download(
-            "duality",
-            settings,
-            CONTROLS,
-            figure,
-            (run.times, run.backward, run.density, figures.COLOURS["backward"]),
-        )
-        controls.duality_readouts(run)
-
-
-explore()
+lesson_view("duality")

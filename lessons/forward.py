@@ -2,24 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls, figures
-from lessons.settings import Settings
-
-DEFAULTS = Settings(dataset="two_moons", step_size=0.02, t_end=4.0, method="exact")
-CONTROLS = (
-    "dataset",
-    "method",
-    "particles",
-    "step_size",
-    "t_end",
-    "seed",
-    "field",
-    "show_density",
-    "show_paths",
-)
+from lessons.presenter import presenting
+from lessons.view import lesson_view
 
 st.title("2 · Forward diffusion: from data to noise")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Now let the particles follow Langevin dynamics for the plainest target there is, the standard "
         "Gaussian $\\mathcal N(0, I)$, whose score is simply $-x$. Whatever the data looked like, the cloud "
@@ -49,29 +36,4 @@ if not controls.presenting():  # presenter mode: figures only
             "- Turn on the arrows **forward drift −x**: the same field at every time, pointing home."
         )
 
-
-@st.fragment
-def explore() -> None:
-    """Controls, the animated cloud and its readouts; a slider move reruns only this part."""
-    left, right = st.columns([1, 3], gap="medium")
-    with left:
-        settings = controls.controls("forward", CONTROLS, DEFAULTS)
-    run = controls.guarded(controls.forward, settings)
-    if run is None:
-        return
-    with right:
-        figure = controls.cloud_figure(
-            run, settings, title="Forward (OU) particles", colour=figures.COLOURS["forward"]
-        )
-        controls.show(figure, "cloud")
-        controls.share_and_download(
-            "forward",
-            settings,
-            CONTROLS,
-            figure,
-            (run.times, run.xs, run.density, figures.COLOURS["forward"]),
-        )
-        controls.readouts(run, time_title="forward time t", colour=figures.COLOURS["forward"])
-
-
-explore()
+lesson_view("forward")

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls
+from lessons import engine_cache, lesson_figures
+from lessons.presenter import presenting, show
 
 st.title("Langevin Lab")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Diffusion models turn noise into data. This lab shows, with a cloud of particles in the plane, "
         "why that works, and every number it shows is computed against an exact answer: each dataset here "
@@ -14,7 +15,7 @@ if not controls.presenting():  # presenter mode: figures only
     st.latex(
         r"\text{forward step} \;+\; \text{backward step} \;=\; \text{one Langevin step} \;=\; \text{identity on } p_t"
     )
-controls.show(controls.triangle_figure(), "triangle")
+show(lesson_figures.triangle_figure(engine_cache.triangle_clouds()), "triangle")
 st.caption(
     "A cloud drawn from $p_t$ (two moons at t = 0.05), the same particles after one forward step of the OU "
     "process (now distributed as $p_{t+h}$, h = 0.2), and after the backward step that follows: back at "

@@ -2,24 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls, figures
-from lessons.settings import Settings
-
-DEFAULTS = Settings(dataset="gaussian", step_size=0.05, num_steps=200, start="box")
-CONTROLS = (
-    "dataset",
-    "start",
-    "particles",
-    "step_size",
-    "num_steps",
-    "seed",
-    "field",
-    "show_density",
-    "show_paths",
-)
+from lessons.presenter import presenting
+from lessons.view import lesson_view
 
 st.title("1 · Langevin dynamics: the identity on distributions")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Give every particle a nudge along the **score** $s(x) = \\nabla_x \\log p(x)$, which points "
         "uphill towards where $p$ has more mass, and add a little Gaussian noise. If the cloud already "
@@ -42,29 +29,4 @@ if not controls.presenting():  # presenter mode: figures only
             "blows up. Which step size is the largest that works?"
         )
 
-
-@st.fragment
-def explore() -> None:
-    """Controls, the animated cloud and its readouts; a slider move reruns only this part."""
-    left, right = st.columns([1, 3], gap="medium")
-    with left:
-        settings = controls.controls("langevin", CONTROLS, DEFAULTS)
-    run = controls.guarded(controls.langevin, settings)
-    if run is None:
-        return
-    with right:
-        figure = controls.cloud_figure(
-            run, settings, title="Langevin (ULA) particles", colour=figures.COLOURS["langevin"], symbol="τ"
-        )
-        controls.show(figure, "cloud")
-        controls.share_and_download(
-            "langevin",
-            settings,
-            CONTROLS,
-            figure,
-            (run.times, run.xs, run.density, figures.COLOURS["langevin"]),
-        )
-        controls.readouts(run, time_title="Langevin time τ = k h", colour=figures.COLOURS["langevin"])
-
-
-explore()
+lesson_view("langevin")

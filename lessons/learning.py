@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls
-from lessons.settings import Settings
-
-DEFAULTS = Settings(dataset="two_moons", train_steps=2000, time=0.3, particles=500)
-CONTROLS = ("dataset", "train_steps", "time", "particles", "seed")
+from lessons.presenter import presenting
+from lessons.view import lesson_view
 
 st.title("6 · Learning the score")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Every lesson so far used the exact score $\\nabla \\log p_t$. A real diffusion model never has it: "
         "it only has examples of the data. It learns the score with a neural network $s_\\theta(x, t)$ "
@@ -35,25 +32,4 @@ if not controls.presenting():  # presenter mode: figures only
             "- Try the **Spiral** or **Smiley**: thin structures are the hardest to learn."
         )
 
-
-@st.fragment
-def explore() -> None:
-    """Controls, the Train button with live progress, and the learned-vs-exact views."""
-    left, right = st.columns([1, 3], gap="medium")
-    with left:
-        settings = controls.controls("learning", CONTROLS, DEFAULTS)
-    with right:
-        trained = controls.training(settings)
-        controls.share_and_download("learning", settings, CONTROLS, None)
-        if trained is None:
-            st.info("Press **Train the network** to fit s_θ to this dataset (a few seconds).")
-            return
-        state = "stopped early" if trained.stopped else "done"
-        st.caption(
-            f"Trained for {len(trained.losses):,} steps ({state}); shared with everyone using this server."
-        )
-        controls.show(controls.loss_figure(trained.losses), "loss")
-        controls.learning_views(settings, trained)
-
-
-explore()
+lesson_view("learning")

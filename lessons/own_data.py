@@ -3,10 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from lessons import chart, controls, figures, simulate, user_data
+from lessons import chart, figures, simulate, user_data
+from lessons.own_data_import import use_own_data
+from lessons.presenter import presenting
 
 st.title("Your own data")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Any cloud of points can be the data. It becomes a Gaussian mixture with one small round bump "
         "per point (a kernel density estimate of width $\\sigma_0$), centred and scaled like the presets, "
@@ -33,4 +35,4 @@ with upload:
     file = st.file_uploader("CSV file with columns x,y", type=["csv", "txt"], key="csv")
 bandwidth = st.select_slider("KDE bandwidth σ₀", user_data.BANDWIDTHS, value=0.1, key="own_bandwidth")
 source = file.getvalue() if file is not None else None
-controls.use_own_data(source, st.session_state["drawn_points"], bandwidth)
+use_own_data(source, st.session_state["drawn_points"], bandwidth)

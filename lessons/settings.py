@@ -95,6 +95,13 @@ class Settings:
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
+VIEW_FIELDS = ("field", "show_density", "show_paths")  # how a run is shown, not what is simulated
+
+
+def simulation_settings(settings: Settings) -> Settings:
+    """The settings an engine run depends on (its cache key): the view fields at their defaults, so
+    that switching arrows, the density or the traced paths never simulates again."""
+    return replace(settings, **{name: getattr(Settings, name) for name in VIEW_FIELDS})
 
 
 def parse_query(params: Mapping[str, str], defaults: Settings) -> tuple[Settings, list[str]]:

@@ -35,12 +35,13 @@ DRIFT_DISPLAY = 0.45  # median drawn drift length, in data units
 @dataclass(frozen=True)
 class Run:
     """A simulated cloud ready to draw.  times (F,), xs (F, N, 2) float32, density (F, G, G) or
-    (G, G) uint8, arrows (F, M, 2) display-scaled or None, distances (F,) to the exact marginal."""
+    (G, G) uint8, marginal_times (F,) the time of the exact marginal each frame is compared with
+    (all 0 for Langevin dynamics, whose target p does not move), distances (F,) to that marginal."""
 
     times: np.ndarray
     xs: np.ndarray
     density: np.ndarray
-    arrows: np.ndarray | None
+    marginal_times: np.ndarray
     distances: np.ndarray
     noise_floor: float
     readouts: tuple[tuple[str, str], ...]
@@ -58,11 +59,6 @@ def num_frames(particles: int) -> int:
     """Frames per animation for this many particles over all its panels: 40 at ≤ 1,000, fewer above
     (at least 20), so that a chart stays ≤ 1 MB at the defaults (≈ 15 kB per 1,000 particles per frame)."""
     return int(np.clip(40_000 // particles, 20, 40))
-
-
-def _frames_for(settings: Settings) -> int:
-    """Frames of a one-panel run; a field of arrows costs about as much as 500 more particles."""
-    return num_frames(settings.particles + (500 if settings.field != "none" else 0))
 
 
 def steps_for(settings: Settings) -> int:
@@ -87,7 +83,7 @@ def langevin_run(settings: Settings) -> Run:
         step_size=settings.step_size,
         num_steps=settings.num_steps,
         generator=generator,
-        num_frames=_frames_for(settings),
+        num_frames=num_frames(settings.particles),
     )
     readouts = _moment_readouts(trajectory.final, target) + _ula_readouts(trajectory, target, settings)
     return _package(trajectory, target, settings, generator, readouts, stationary=True)
@@ -103,7 +99,7 @@ def forward_run(settings: Settings) -> Run:
         num_steps=steps_for(settings),
         exact=settings.method == "exact",
         generator=generator,
-        num_frames=_frames_for(settings),
+        num_frames=num_frames(settings.particles),
     )
     h, end = settings.step_size, data.diffused(settings.t_end)
     readouts = (
@@ -127,7 +123,7 @@ def backward_run(settings: Settings) -> Run:
         num_steps=steps_for(settings),
         lam=settings.lam,
         generator=generator,
-        num_frames=_frames_for(settings),
+        num_frames=num_frames(settings.particles),
     )
     start_gap = metrics.sliced_wasserstein(
         torch.randn(2000, 2, generator=generator), data.diffused(settings.t_end).sample(2000, generator)
@@ -183,7 +179,7 @@ def _package(
     *,
     stationary: bool = False,
 ) -> Run:
-    """Arrays for the figure: density per frame, arrows, per-frame distances and the noise floor.
+    """Arrays for the figure: density per frame, per-frame distances and the noise floor.
     The exact marginal at frame time t is p_t = data.diffused(t), or the data at every frame when
     ``stationary`` (Langevin dynamics leave p unchanged)."""
     times = trajectory.times.numpy()
@@ -194,7 +190,7 @@ def _package(
         times=times,
         xs=trajectory.xs.numpy(),
         density=density_image(data) if stationary else marginal_densities(settings, times),
-        arrows=_arrows(settings, data, marginal_times) if settings.field != "none" else None,
+        marginal_times=marginal_times,
         distances=_distances(trajectory.xs, data, marginal_times, generator),
         noise_floor=noise_floor,
         readouts=readouts,
@@ -254,9 +250,10 @@ def arrow_origins() -> np.ndarray:
     return np.stack([xx.ravel(), yy.ravel()], -1)
 
 
-def _arrows(settings: Settings, data: GaussianMixture, times: np.ndarray) -> np.ndarray:
-    """The chosen field of p_t at arrow_origins() at each frame time t (F,), scaled for display, computed
-    once per distinct time;  -> (F, M, 2)."""
+def field_arrows(settings: Settings, times: np.ndarray) -> np.ndarray:
+    """The field ``settings.field`` of p_t at arrow_origins() at each frame time t (F,), scaled for
+    display, computed once per distinct time;  -> (F, M, 2). A view of a run, apart from the run."""
+    data = dataset(settings)
     origins = torch.from_numpy(arrow_origins())  # (M, 2)
     spacing = float(ARROW_GRID[1] - ARROW_GRID[0])
     distinct, frame_of = np.unique(times, return_inverse=True)

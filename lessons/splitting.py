@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from lessons import controls
-from lessons.settings import Settings
-
-DEFAULTS = Settings(dataset="two_moons", step_size=0.1, time=0.3, lam=1.0, particles=500)
-CONTROLS = ("dataset", "time", "particles", "step_size", "lam", "seed")
+from lessons.presenter import presenting
+from lessons.view import lesson_view
 
 st.title("3 · Splitting one Langevin step in two")
-if not controls.presenting():  # presenter mode: figures only
+if not presenting():  # presenter mode: figures only
     st.markdown(
         "Fix a time $t$ and run Langevin dynamics for $p_t$, a little faster than usual (rate $1+\\lambda$). "
         "It changes nothing about $p_t$. Now cut its drift into two pieces, and its noise into two "
@@ -34,24 +31,4 @@ if not controls.presenting():  # presenter mode: figures only
             "distribution is steep."
         )
 
-
-@st.fragment
-def explore() -> None:
-    """Controls, the per-particle drifts with step buttons, and the repeated-halves animation."""
-    left, right = st.columns([1, 3], gap="medium")
-    with left:
-        settings = controls.controls("splitting", CONTROLS, DEFAULTS)
-    run = controls.guarded(controls.split, settings)
-    if run is None:
-        return
-    with right:
-        cloud = controls.stepped_cloud(run, settings)
-        figure = controls.drift_figure(run, settings, cloud)
-        controls.show(figure, "drifts")
-        animation = controls.split_animation(run, settings)
-        controls.show(animation, "cloud")
-        controls.split_readouts(run, settings)
-        controls.share_and_download("splitting", settings, CONTROLS, animation)
-
-
-explore()
+lesson_view("splitting")

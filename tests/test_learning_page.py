@@ -7,14 +7,14 @@ import torch
 from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, open_page
 
-from lessons import controls, simulate
+from lessons import simulate, training_store
 from lessons.settings import Settings
 
 TINY = {"train_steps": "50", "particles": "200", "seed": "7"}
 
 
 def test_the_page_asks_for_training_before_showing_any_chart():
-    controls._model_store().clear()
+    training_store._model_store().clear()
     at = open_page("learning", **TINY)
     assert_no_exception(at)
     assert not chart_specs(at)
@@ -22,7 +22,7 @@ def test_the_page_asks_for_training_before_showing_any_chart():
 
 
 def test_training_draws_the_loss_fields_samples_and_snapshots_without_exception():
-    controls._model_store().clear()
+    training_store._model_store().clear()
     at = open_page("learning", **TINY)
     at.button(key="train").click().run()
     assert_no_exception(at)
@@ -31,7 +31,7 @@ def test_training_draws_the_loss_fields_samples_and_snapshots_without_exception(
 
 
 def test_moving_time_or_particles_after_training_never_retrains(monkeypatch):
-    controls._model_store().clear()
+    training_store._model_store().clear()
     calls = []
     real_advance = simulate.advance_training
     monkeypatch.setattr(simulate, "advance_training", lambda job: calls.append(1) or real_advance(job))

@@ -1,15 +1,13 @@
 """Every page, driven through Streamlit's AppTest: it runs, its controls reach the chart, its URL round-trips.
 
-Each page's controls and defaults are read from its source (CONTROLS, DEFAULTS) rather than imported:
-importing a page would run it. Most tests use ``particles=200`` from the URL to stay fast.
+Each page's controls and defaults come from the lesson registry. Most tests use ``particles=200``
+from the URL to stay fast.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -17,29 +15,20 @@ import pytest
 from helpers_apptest import chart_payloads, chart_specs, decode
 from streamlit.testing.v1 import AppTest
 
-from lessons import controls, figures, simulate
+from lessons import engine_cache, figures, registry, simulate
 from lessons.settings import OPTIONS, SEED_MAX, Settings, format_value, to_query
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ("langevin", "forward", "splitting", "backward", "duality")
+LESSONS = tuple(page.name for page in registry.LESSONS if page.run is not None)
 MAIN_CHART = {"home": "triangle", **dict.fromkeys(LESSONS, "cloud")}
 SMALL = {"particles": "200"}
 MB = 1_000_000
 
 
-@cache
 def page_constants(page: str) -> tuple[tuple[str, ...], Settings]:
-    """CONTROLS and DEFAULTS = Settings(...) of lessons/<page>.py, read from its source."""
-    tree = ast.parse((ROOT / "lessons" / f"{page}.py").read_text())
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            found[node.targets[0].id] = node.value
-    names = ast.literal_eval(found["CONTROLS"])
-    call = found["DEFAULTS"]
-    assert isinstance(call, ast.Call) and ast.unparse(call.func) == "Settings"
-    defaults = Settings(**{keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords})
-    return names, defaults
+    """The registry's controls and defaults of ``page``."""
+    entry = registry.page(page)
+    return entry.controls, entry.defaults
 
 
 def open_page(page: str, **query: str) -> AppTest:
@@ -245,7 +234,7 @@ def test_more_steps_than_the_cap_shows_a_warning_not_an_exception(monkeypatch):
     else:  # no allowed setting reaches the cap: lower it so that the defaults' 200 steps exceed it
         t_end, step_size = 4.0, 0.02
         monkeypatch.setattr(simulate, "MAX_STEPS", 100)
-        controls.forward.clear()  # a cached run of these settings would skip the check
+        engine_cache._run.clear()  # a cached run of these settings would skip the check
     at = open_page("forward", t_end=f"{t_end:g}", step_size=f"{step_size:g}", **SMALL)
     warnings = [warning.value for warning in at.warning]
     assert len(warnings) == 1 and "steps" in warnings[0], warnings

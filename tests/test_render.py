@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from lessons import controls, render
+from lessons import downloads, render
 
 EXTENT = 3.5
 
@@ -45,23 +45,23 @@ def test_a_gif_has_one_picture_per_frame():
 
 def test_the_trajectories_csv_has_a_row_per_particle_and_frame():
     xs = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2)
-    rows = controls.trajectories_csv(np.array([0.0, 0.5, 1.0]), xs).strip().split("\n")
+    rows = downloads.trajectories_csv(np.array([0.0, 0.5, 1.0]), xs).strip().split("\n")
     assert rows[0] == "frame,t,particle,x,y" and len(rows) == 1 + 3 * 4
     assert rows[-1] == "2,1.0000,3,22.00000,23.00000"
 
 
-def small_downloads() -> controls._Downloads:
+def small_downloads() -> downloads._Downloads:
     xs = np.random.default_rng(1).normal(size=(3, 20, 2)).astype(np.float32)
     figure = go.Figure(go.Scatter(x=xs[-1, :, 0], y=xs[-1, :, 1]))
-    return controls._Downloads(figure, (np.array([0.0, 0.5, 1.0]), xs, None, "#0072B2"))
+    return downloads._Downloads(figure, (np.array([0.0, 0.5, 1.0]), xs, None, "#0072B2"))
 
 
 def test_each_download_button_makes_its_file_from_the_view_its_session_holds():
     owned = small_downloads()
     view = weakref.ref(owned)
-    html = controls._deferred(view, controls._figure_html)()
-    csv = controls._deferred(view, controls._trajectories)()
-    png = controls._deferred(view, controls._last_frame)()
+    html = downloads._deferred(view, downloads._figure_html)()
+    csv = downloads._deferred(view, downloads._trajectories)()
+    png = downloads._deferred(view, downloads._last_frame)()
     assert "<html>" in html and "plotly" in html
     assert len(csv.strip().split("\n")) == 1 + 3 * 20
     assert Image.open(io.BytesIO(png)).size == (render.SIZE, render.SIZE)
@@ -70,7 +70,7 @@ def test_each_download_button_makes_its_file_from_the_view_its_session_holds():
 def test_a_download_button_keeps_nothing_alive_once_its_session_dropped_the_view():
     owned = small_downloads()
     view = weakref.ref(owned)
-    make_csv = controls._deferred(view, controls._trajectories)  # Streamlit keeps this after the session
+    make_csv = downloads._deferred(view, downloads._trajectories)  # Streamlit keeps this after the session
     del owned
     gc.collect()
     assert view() is None

@@ -1,7 +1,7 @@
 """Every page in a real browser (headless Chromium): it loads, draws its charts with their points, plays
 its animation, follows the step-size control, and restores the settings of a shared URL.
 
-The pages come from app.py's source (``LESSONS`` and every written-out ``st.Page``); a test checks that
+The pages come from the lesson registry (lessons/registry.py); a test checks that
 the sidebar links to exactly those.
 Each page is opened once, in its own tab, from a URL with small particle counts, and the tests then
 run on that tab in file order: the read-only checks first, the ones that change the page last.

@@ -1,0 +1,185 @@
+"""Each lesson's charts, assembled from its run and its view settings: the one place that turns a
+registry page's run into the figures on screen (the drawing itself is in ``lessons/figures.py``).
+Pure: arrays and settings in, ``go.Figure`` out, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lessons import figures, simulate
+from lessons.registry import Page
+from lessons.settings import Settings
+
+DRIFT_LABELS = {
+    "forward": "forward drift −x",
+    "backward": "backward drift x + (1+λ)s_t",
+    "langevin": "Langevin drift (1+λ)s_t (their sum)",
+}
+SPLIT_COLOURS = (figures.COLOURS["forward"], figures.COLOURS["backward"], figures.COLOURS["langevin"])
+
+
+def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.ndarray | None) -> go.Figure:
+    """The animated cloud of a one-cloud lesson, labelled by t (and t′ = T − t for backward runs);
+    ``arrows`` (F, M, 2) display-scaled, or None."""
+    title = page.cloud_title
+    if run.divergence:
+        title += f" · blew up after frame {len(run.times) - 1}: the frames before it"
+    panel = figures.Panel(
+        title=title,
+        xs=run.xs,
+        colour=page.colour,
+        density=run.density if settings.show_density else None,
+        arrows=arrows,
+        arrow_origins=simulate.arrow_origins() if arrows is not None else None,
+        traced=simulate.TRACED if settings.show_paths else 0,
+    )
+    backward_end = settings.t_end if page.name == "backward" else None
+    return figures.cloud_animation(
+        [panel],
+        time_labels(run.times, backward_end, page.time_symbol),
+        extent=simulate.EXTENT,
+        grid=simulate.GRID,
+    )
+
+
+def time_labels(times: np.ndarray, t_end: float | None = None, symbol: str = "t") -> list[str]:
+    """Slider labels "t = 1.20", or "t = 1.20 · t′ = 2.80" on backward runs (t′ = T − t)."""
+    if t_end is None:
+        return [f"{symbol} = {t:.2f}" for t in times]
+    return [f"t = {t:.2f} · t′ = {t_end - t:.2f}" for t in times]
+
+
+def triangle_figure(clouds: tuple[np.ndarray, ...]) -> go.Figure:
+    """The home page's forward + backward = identity picture from ``simulate.triangle_clouds()``."""
+    return figures.split_triangle(*clouds, extent=simulate.EXTENT, grid=simulate.GRID)
+
+
+def drift_figure(run: simulate.SplitRun, settings: Settings, cloud: np.ndarray) -> go.Figure:
+    """The cloud (N, 2) with forward, backward and Langevin drift arrows on a few of its particles."""
+    vectors = simulate.drifts_for(settings, cloud)
+    drifts = {DRIFT_LABELS[name]: (vectors[name], figures.COLOURS[name]) for name in DRIFT_LABELS}
+    return figures.drift_arrows(
+        cloud, drifts, extent=simulate.EXTENT, grid=simulate.GRID, density=run.density
+    )
+
+
+def split_animation(run: simulate.SplitRun, settings: Settings) -> go.Figure:
+    """Three panels under repeated forward halves, backward halves, and both."""
+    panels = [
+        figures.Panel(title=name, xs=xs, colour=colour, density=run.density)
+        for (name, xs), colour in zip(run.panels.items(), SPLIT_COLOURS, strict=True)
+    ]
+    labels = [
+        f"{k} steps of h = {settings.step_size:g} at t = {settings.time:g}" for k in range(len(panels[0].xs))
+    ]
+    return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=420)
+
+
+def split_distances(run: simulate.SplitRun) -> go.Figure:
+    """Distance of each repeated-halves cloud to p_t after every step."""
+    steps = np.arange(len(next(iter(run.distances.values()))))
+    series = {
+        name: (values, colour)
+        for (name, values), colour in zip(run.distances.items(), SPLIT_COLOURS, strict=True)
+    }
+    return figures.line_chart(
+        steps,
+        series,
+        x_title="split steps taken",
+        y_title="sliced Wasserstein to p_t",
+        reference=("two exact samples", run.noise_floor),
+    )
+
+
+def duality_figure(run: simulate.DualityRun, settings: Settings) -> go.Figure:
+    """Forward cloud at t beside backward cloud at t′ = T − t, one frame per t."""
+    density = run.density if settings.show_density else None
+    traced = simulate.TRACED if settings.show_paths else 0
+    panels = [
+        figures.Panel(
+            "forward, from the data", run.forward, figures.COLOURS["forward"], density, traced=traced
+        ),
+        figures.Panel(
+            "backward, from N(0, I)", run.backward, figures.COLOURS["backward"], density, traced=traced
+        ),
+    ]
+    return figures.cloud_animation(
+        panels, time_labels(run.times, settings.t_end), extent=simulate.EXTENT, grid=simulate.GRID, height=480
+    )
+
+
+def duality_distances(run: simulate.DualityRun) -> go.Figure:
+    """Distances between the two clouds, and of the backward cloud to the exact p_t, over t."""
+    colours = [figures.COLOURS["langevin"], figures.COLOURS["backward"]]
+    series = {
+        name: (values, colour) for (name, values), colour in zip(run.distances.items(), colours, strict=True)
+    }
+    return figures.line_chart(
+        run.times,
+        series,
+        x_title="forward time t",
+        y_title="sliced Wasserstein",
+        reference=("two exact samples", run.noise_floor),
+    )
+
+
+def distance_chart(page: Page, run: simulate.Run) -> go.Figure:
+    """The distance of every frame of a one-cloud lesson to the exact marginal, with the noise floor."""
+    return figures.line_chart(
+        run.times,
+        {"cloud vs exact p_t": (run.distances, page.colour)},
+        x_title=page.time_axis,
+        y_title="sliced Wasserstein",
+        reference=("two exact samples", run.noise_floor),
+    )
+
+
+def loss_figure(losses: np.ndarray) -> go.Figure:
+    """The denoising loss per step, with a running mean over 50 steps."""
+    steps = np.arange(1, len(losses) + 1)
+    window = min(50, len(losses))
+    smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+    series = {
+        "loss": (losses, figures.COLOURS["reference"]),
+        "mean of 50": (np.r_[np.full(window - 1, np.nan), smooth], figures.COLOURS["backward"]),
+    }
+    return figures.line_chart(steps, series, x_title="training step", y_title="‖σ_t s_θ + ε‖²")
+
+
+def field_comparison(fields: simulate.FieldComparison) -> go.Figure:
+    """The learned field against the exact one at t, and where the error matters."""
+    return figures.field_comparison(
+        simulate.arrow_origins(),
+        fields.exact,
+        fields.learned,
+        fields.weighted_error,
+        fields.density,
+        extent=simulate.EXTENT,
+        grid=simulate.GRID,
+    )
+
+
+def learned_figure(run: simulate.LearnedRun) -> go.Figure:
+    """Backward clouds with the exact score and with the learned score, animated together."""
+    panels = [
+        figures.Panel("exact score", run.exact, figures.COLOURS["langevin"], run.density),
+        figures.Panel("learned score s_θ", run.learned, figures.COLOURS["backward"], run.density),
+    ]
+    labels = time_labels(run.times, simulate.LEARNED_T_END)
+    return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)
+
+
+def snapshot_row(run: simulate.LearnedRun) -> go.Figure:
+    """The final cloud of every training snapshot, side by side, with its distance to the data."""
+    clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
+    titles = [f"after {step:,} steps: SW {distance:.3f}" for step, _, distance in run.snapshot_clouds]
+    return figures.cloud_row(
+        clouds,
+        titles,
+        figures.COLOURS["backward"],
+        extent=simulate.EXTENT,
+        grid=simulate.GRID,
+        density=run.density[-1],
+    )

@@ -1,0 +1,141 @@
+"""Every page of the app, declared once: its URL path, title, icon, script, and, for a lesson, its
+defaults, its controls, the engine run behind it and the colour of its cloud.
+
+``app.py`` builds the navigation from ``PAGES``; the generic lesson view (``lessons/view.py``), the
+tests and the benchmarks read the same entries. No Streamlit here: importing this module runs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lessons import simulate
+from lessons.figures import COLOURS
+from lessons.settings import Settings
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page. ``url_path`` is "" for the default (home) page; ``layout`` names the lesson view's
+    arrangement (lessons/view.py): "cloud" (one animated cloud with its distance readouts), "split",
+    "duality", "learning", or "" for a page that is not a lesson view."""
+
+    url_path: str
+    title: str
+    icon: str
+    script: str
+    defaults: Settings = field(default_factory=Settings)
+    controls: tuple[str, ...] = ()
+    run: Callable[[Settings], object] | None = None
+    colour: str = COLOURS["reference"]
+    layout: str = ""
+    cloud_title: str = ""
+    time_symbol: str = "t"
+    time_axis: str = "forward time t"
+
+    @property
+    def name(self) -> str:
+        """The page's name in tests, benchmarks and session state: its URL path, "home" for the default."""
+        return self.url_path or "home"
+
+    @property
+    def is_lesson(self) -> bool:
+        return bool(self.controls)
+
+
+HOME = Page("", "Home", ":material/home:", "lessons/home.py")
+LESSONS = (
+    Page(
+        "langevin",
+        "1 · Langevin dynamics",
+        ":material/all_inclusive:",
+        "lessons/langevin.py",
+        defaults=Settings(dataset="gaussian", step_size=0.05, num_steps=200, start="box"),
+        controls=(
+            *("dataset", "start", "particles", "step_size", "num_steps", "seed"),
+            *("field", "show_density", "show_paths"),
+        ),
+        run=simulate.langevin_run,
+        colour=COLOURS["langevin"],
+        layout="cloud",
+        cloud_title="Langevin (ULA) particles",
+        time_symbol="τ",
+        time_axis="Langevin time τ = k h",
+    ),
+    Page(
+        "forward",
+        "2 · Forward diffusion",
+        ":material/trending_flat:",
+        "lessons/forward.py",
+        defaults=Settings(dataset="two_moons", step_size=0.02, t_end=4.0, method="exact"),
+        controls=(
+            *("dataset", "method", "particles", "step_size", "t_end", "seed"),
+            *("field", "show_density", "show_paths"),
+        ),
+        run=simulate.forward_run,
+        colour=COLOURS["forward"],
+        layout="cloud",
+        cloud_title="Forward (OU) particles",
+    ),
+    Page(
+        "splitting",
+        "3 · Splitting a step",
+        ":material/call_split:",
+        "lessons/splitting.py",
+        defaults=Settings(dataset="two_moons", step_size=0.1, time=0.3, lam=1.0, particles=500),
+        controls=("dataset", "time", "particles", "step_size", "lam", "seed"),
+        run=simulate.split_run,
+        colour=COLOURS["langevin"],
+        layout="split",
+    ),
+    Page(
+        "backward",
+        "4 · Backward diffusion",
+        ":material/undo:",
+        "lessons/backward.py",
+        defaults=Settings(dataset="two_moons", step_size=0.02, t_end=4.0, lam=1.0),
+        controls=(
+            *("dataset", "particles", "step_size", "t_end", "lam", "seed"),
+            *("field", "show_density", "show_paths"),
+        ),
+        run=simulate.backward_run,
+        colour=COLOURS["backward"],
+        layout="cloud",
+        cloud_title="Backward particles",
+        time_axis="forward time t (runs from T down to 0)",
+    ),
+    Page(
+        "duality",
+        "5 · Duality",
+        ":material/compare_arrows:",
+        "lessons/duality.py",
+        defaults=Settings(dataset="eight_gaussians", step_size=0.02, t_end=4.0, lam=1.0, particles=500),
+        controls=("dataset", "particles", "step_size", "t_end", "lam", "seed", "show_density", "show_paths"),
+        run=simulate.duality_run,
+        colour=COLOURS["backward"],
+        layout="duality",
+    ),
+    Page(
+        "learning",
+        "6 · Learning the score",
+        ":material/neurology:",
+        "lessons/learning.py",
+        defaults=Settings(dataset="two_moons", train_steps=2000, time=0.3, particles=500),
+        controls=("dataset", "train_steps", "time", "particles", "seed"),
+        colour=COLOURS["backward"],
+        layout="learning",
+    ),
+)
+OWN_DATA = Page("own-data", "Your own data", ":material/draw:", "lessons/own_data.py")
+PAGES = (HOME, *LESSONS, OWN_DATA)
+BY_NAME = {page.name: page for page in PAGES}
+SECTIONS = {"Langevin Lab": (HOME,), "Lessons": LESSONS, "Explore": (OWN_DATA,)}  # the sidebar's groups
+
+
+def page(name: str) -> Page:
+    """The page called ``name`` (its URL path, or "home"); KeyError names the pages that exist."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no page {name!r}; pages: {', '.join(BY_NAME)}") from None

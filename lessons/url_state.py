@@ -1,0 +1,76 @@
+"""A lesson's controls and their state: seeded from the page's address on arrival, kept for the
+session when the student visits another page, and written back to the address after every change.
+
+The look of every control is fixed here, so a setting has the same name, range and widget on every
+page. A value in the address that is not allowed falls back to the default with a visible note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lessons.registry import Page
+from lessons.settings import FIELD_NAMES, OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
+
+
+def controls(page: Page) -> Settings:
+    """Draw the page's controls and return the settings they show.
+
+    On arrival the address decides; an address without any setting (a sidebar link, the Back
+    button to a bare address) brings back what the student last had on this page in this session.
+    """
+    if st.session_state.get("_url_page") != page.name:
+        settings, notes = arrival_settings(page, st.query_params.to_dict(), kept(page))
+        for name in page.controls:
+            st.session_state[name] = getattr(settings, name)
+        if settings.points:  # a shared link brings its own data along
+            st.session_state["own_data"] = (settings.points, settings.bandwidth)
+        st.session_state["_url_page"], st.session_state["_url_notes"] = page.name, notes
+    for note in st.session_state.pop("_url_notes", []):  # shown once, gone at the next interaction
+        st.info(note, icon=":material/link_off:")
+    for name in page.controls:
+        _widget(name)
+    settings = replace(page.defaults, **{name: st.session_state[name] for name in page.controls})
+    if settings.dataset == "custom" and "own_data" in st.session_state:
+        points, bandwidth = st.session_state["own_data"]
+        settings = replace(settings, points=points, bandwidth=bandwidth)
+    st.session_state[f"_kept_{page.name}"] = settings
+    st.query_params.from_dict(to_query(settings, url_names(settings, page.controls)))
+    return settings
+
+
+def arrival_settings(
+    page: Page, query: dict[str, str], kept_settings: Settings | None
+) -> tuple[Settings, list[str]]:
+    """The settings a page opens with, and notes on what the address held that was ignored: the
+    address's settings over the defaults, or, when it names none, the settings kept for the page."""
+    if kept_settings is not None and not set(query) & set(FIELD_NAMES):
+        return kept_settings, []
+    return parse_query(query, page.defaults)
+
+
+def kept(page: Page) -> Settings | None:
+    """What the student last had on ``page`` in this session, if anything."""
+    return st.session_state.get(f"_kept_{page.name}")
+
+
+def url_names(settings: Settings, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The settings a link carries: the page's controls, plus own data when it is in use."""
+    return (*names, "points", "bandwidth") if settings.dataset == "custom" and settings.points else names
+
+
+def _widget(name: str) -> None:
+    option = OPTIONS[name]
+    label, show = option.label, (lambda value: format_value(name, value))
+    if option.widget == "selectbox":
+        st.selectbox(label, option.values, format_func=show, key=name)
+    elif option.widget == "segmented":
+        st.segmented_control(label, option.values, format_func=show, key=name, required=True)
+    elif option.widget == "toggle":
+        st.toggle(label, key=name)
+    elif option.widget == "seed":
+        st.number_input(label, min_value=0, max_value=SEED_MAX, step=1, key=name)
+    else:
+        st.select_slider(label, option.values, format_func=show, key=name)

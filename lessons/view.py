@@ -1,0 +1,89 @@
+"""The one lesson view: controls on the left; on the right the cached run, its charts, its readouts
+and the share/download box. A lesson page is its prose plus ``lesson_view(name)``; the lessons that
+differ (splitting's buttons, duality's panels, learning's training) plug their parts in by layout.
+
+The view is a fragment: moving a control reruns only the view, not the page's prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lessons import downloads, engine_cache, lesson_figures, readouts, registry, split_buttons, training_store
+from lessons.presenter import show
+from lessons.registry import Page
+from lessons.settings import Settings, simulation_settings
+from lessons.url_state import controls
+
+
+@st.fragment
+def lesson_view(name: str) -> None:
+    """The view of the registry page ``name``; a control move reruns only this part."""
+    page = registry.page(name)
+    left, right = st.columns([1, 3], gap="medium")
+    with left:
+        settings = controls(page)
+    with right:
+        LAYOUTS[page.layout](page, settings)
+
+
+def _one_cloud(page: Page, settings: Settings) -> None:
+    run = engine_cache.lesson_run(page, settings)
+    if run is None:
+        return
+    arrows = None
+    if settings.field != "none":
+        chosen_field = replace(simulation_settings(settings), field=settings.field)
+        arrows = engine_cache.field_arrows(chosen_field, run.marginal_times)
+    figure = lesson_figures.cloud_figure(page, run, settings, arrows)
+    show(figure, "cloud")
+    downloads.share_and_download(
+        page.name, settings, page.controls, figure, (run.times, run.xs, run.density, page.colour)
+    )
+    readouts.one_cloud_readouts(page, run)
+
+
+def _split(page: Page, settings: Settings) -> None:
+    run = engine_cache.lesson_run(page, settings)
+    if run is None:
+        return
+    cloud = split_buttons.stepped_cloud(run, settings)
+    show(lesson_figures.drift_figure(run, settings, cloud), "drifts")
+    animation = lesson_figures.split_animation(run, settings)
+    show(animation, "cloud")
+    show(lesson_figures.split_distances(run), "distance_chart")
+    downloads.share_and_download(page.name, settings, page.controls, animation)
+
+
+def _duality(page: Page, settings: Settings) -> None:
+    run = engine_cache.lesson_run(page, settings)
+    if run is None:
+        return
+    if run.divergence:
+        st.error(run.divergence, icon=readouts.DIVERGED_ICON)
+        return
+    figure = lesson_figures.duality_figure(run, settings)
+    show(figure, "cloud")
+    downloads.share_and_download(
+        page.name, settings, page.controls, figure, (run.times, run.backward, run.density, page.colour)
+    )
+    show(lesson_figures.duality_distances(run), "distance_chart")
+
+
+def _learning(page: Page, settings: Settings) -> None:
+    trained = training_store.training(settings)
+    downloads.share_and_download(page.name, settings, page.controls, None)
+    if trained is None:
+        st.info("Press **Train the network** to fit s_θ to this dataset (a few seconds).")
+        return
+    state = "stopped early" if trained.stopped else "done"
+    st.caption(
+        f"Trained for {len(trained.losses):,} steps ({state}); shared with everyone using this server."
+    )
+    show(lesson_figures.loss_figure(trained.losses), "loss")
+    training_store.learning_views(settings, trained)
+
+
+LAYOUTS = {"cloud": _one_cloud, "split": _split, "duality": _duality, "learning": _learning}
