@@ -1,4 +1,5 @@
-"""Particle dynamics: Langevin (ULA), the forward OU process, the backward process, and the split step.
+"""Particle dynamics: Langevin (ULA), the forward OU process, the backward process, and the split step
+with its two halves.
 
 Symbols follow MATH.md: h is the step size, ξ ~ N(0, I) fresh at every step, s the score,
 t the forward diffusion time, λ >= 0 the noise level of the backward process (λ = 1 reverse SDE,
@@ -153,6 +154,39 @@ def split_drifts(
     return -x, x + langevin_drift, langevin_drift
 
 
+def forward_half(x: Tensor, step_size: float, generator: torch.Generator | None = None) -> Tensor:
+    """The forward half of the split step (MATH §4), which takes p_t to p_{t+h};  x (N, 2) -> (N, 2).
+
+    y = x − h x + √(2h) ξ₁: one Euler–Maruyama step of the OU process dx = −x dτ + √2 dW (MATH §2).
+    Draws one (N, 2) block of noise from ``generator``.
+    """
+    x = _checks.points(x, "x")
+    h = _checks.positive_float(step_size, "step_size")
+    return _forward_half(x, h, generator)
+
+
+def backward_half(
+    score_fn: TimeScoreFn,
+    y: Tensor,
+    t: float,
+    step_size: float,
+    lam: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """The backward half of the split step at time t (MATH §4), which brings p_{t+h} back to p_t;
+    y (N, 2) -> (N, 2).
+
+    z = y + h (y + (1+λ) s_{t+h}(y)) + √(2λh) ξ₂: the score is that of p_{t+h}, the law the forward
+    half leaves behind, so ``score_fn`` is called at time t + h. Draws one (N, 2) block of noise from
+    ``generator`` when λ > 0 and none when λ = 0 (then the step is deterministic).
+    """
+    y = _checks.points(y, "y")
+    t = _checks.non_negative_float(t, "t")
+    h = _checks.positive_float(step_size, "step_size")
+    lam = _checks.non_negative_float(lam, "lam")
+    return _backward_half(score_fn, y, t, h, lam, generator)
+
+
 def split_step(
     score_fn: TimeScoreFn,
     x: Tensor,
@@ -163,19 +197,32 @@ def split_step(
 ) -> tuple[Tensor, Tensor]:
     """One Langevin step for p_t split in two halves (MATH §4);  x (N, 2) -> two (N, 2).
 
-    forward half   y = x − h x + √(2h) ξ₁              takes p_t to p_{t+h};
-    backward half  z = y + h (y + (1+λ) s_{t+h}(y)) + √(2λh) ξ₂   brings p_{t+h} back to p_t.
+    forward half   y = x − h x + √(2h) ξ₁              takes p_t to p_{t+h}      (``forward_half``);
+    backward half  z = y + h (y + (1+λ) s_{t+h}(y)) + √(2λh) ξ₂   brings p_{t+h} back to p_t
+    (``backward_half``). Returns (y, z); ξ₁ is drawn from ``generator`` before ξ₂.
     """
-    x = _checks.points(x, "x")
+    x = _checks.points(x, "x")  # every argument is checked before any noise is drawn
     t = _checks.non_negative_float(t, "t")
     h = _checks.positive_float(step_size, "step_size")
     lam = _checks.non_negative_float(lam, "lam")
-    after_forward = x - h * x + math.sqrt(2.0 * h) * torch.randn(x.shape, generator=generator)
-    backward_drift = after_forward + (1.0 + lam) * score_fn(after_forward, t + h)
-    after_backward = after_forward + h * backward_drift
+    after_forward = _forward_half(x, h, generator)  # (N, 2)
+    return after_forward, _backward_half(score_fn, after_forward, t, h, lam, generator)
+
+
+def _forward_half(x: Tensor, h: float, generator: torch.Generator | None) -> Tensor:
+    """forward_half on checked arguments;  x (N, 2) -> (N, 2)."""
+    return x - h * x + math.sqrt(2.0 * h) * torch.randn(x.shape, generator=generator)
+
+
+def _backward_half(
+    score_fn: TimeScoreFn, y: Tensor, t: float, h: float, lam: float, generator: torch.Generator | None
+) -> Tensor:
+    """backward_half on checked arguments;  y (N, 2) -> (N, 2)."""
+    drift = y + (1.0 + lam) * score_fn(y, t + h)  # (N, 2): the backward drift y + (1+λ) s_{t+h}(y)
+    after_backward = y + h * drift  # (N, 2)
     if lam > 0:
-        after_backward = after_backward + math.sqrt(2.0 * lam * h) * torch.randn(x.shape, generator=generator)
-    return after_forward, after_backward
+        after_backward = after_backward + math.sqrt(2.0 * lam * h) * torch.randn(y.shape, generator=generator)
+    return after_backward
 
 
 def _grid(start: float, end: float, num_steps: int) -> list[float]:

@@ -542,6 +542,32 @@ def test_split_step_returns_two_finite_halves_or_raises_value_error(name, call):
 
 @settings(PROPERTY, max_examples=FEW)
 @given(
+    call=arguments({"x": valid_points, "step_size": positive}, {"x": points_like, "step_size": scalars}),
+)
+def test_forward_half_returns_finite_points_or_raises_value_error(call):
+    y = raises_value_error(sde.forward_half, **call, generator=torch.Generator())
+    if y is not None:
+        assert y.shape == (num_points(call["x"]), 2) and finite(y), (call, y)
+
+
+@settings(PROPERTY, max_examples=SOME)
+@given(
+    name=preset_names,
+    call=arguments(
+        {"y": valid_points, "t": non_negative, "step_size": positive, "lam": non_negative},
+        {"y": points_like, "t": scalars, "step_size": scalars, "lam": scalars},
+    ),
+)
+def test_backward_half_returns_finite_points_or_raises_value_error(name, call):
+    z = raises_value_error(
+        sde.backward_half, PRESETS[name].marginal_score, **call, generator=torch.Generator()
+    )
+    if z is not None:
+        assert z.shape == (num_points(call["y"]), 2) and finite(z), (call, z)
+
+
+@settings(PROPERTY, max_examples=FEW)
+@given(
     name=preset_names,
     call=arguments(
         {"x": valid_points, "t": non_negative, "lam": non_negative},

@@ -382,6 +382,71 @@ def test_split_step_backward_half_adds_noise_of_variance_2_lam_h():
     assert abs(noise.var().item() - expected) < 5 * expected * math.sqrt(1 / n)
 
 
+@pytest.mark.parametrize("h", [0.05, 0.5, 1.5])
+def test_forward_half_of_a_gaussian_has_the_exact_euler_maruyama_moments(h, assert_moments_match):
+    # x ~ N(m, S) and y = (1 − h) x + √(2h) ξ with ξ independent: y ~ N((1 − h) m, (1 − h)² S + 2h I)
+    # exactly (MATH §4), whatever h (h = 1.5 flips the sign of the mean).
+    m = torch.tensor([1.0, -0.5], dtype=torch.float64)
+    s = torch.tensor([[0.5, 0.2], [0.2, 0.3]], dtype=torch.float64)
+    n = 100_000
+    x = (m + torch.randn(n, 2, generator=_gen(1), dtype=torch.float64) @ torch.linalg.cholesky(s).T).float()
+    y = sde.forward_half(x, h, generator=_gen(2))
+    assert y.shape == (n, 2) and y.dtype == torch.float32
+    expected_cov = (1 - h) ** 2 * s + 2 * h * torch.eye(2, dtype=torch.float64)
+    assert_moments_match(y, (1 - h) * m, expected_cov, label=f"h={h}")
+
+
+def _gaussian_marginal(mu: torch.Tensor, sigma: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and covariance of p_t for p_0 = N(mu, sigma): e^{−t} mu and e^{−2t} sigma + (1 − e^{−2t}) I."""
+    decay = math.exp(-t)
+    return decay * mu, decay**2 * sigma + (1 - decay**2) * torch.eye(2, dtype=torch.float64)
+
+
+def test_backward_half_at_lam_0_with_the_exact_gaussian_score_is_the_closed_form_affine_map():
+    # p_0 = N(mu, sigma), so p_{t+h} = N(m, C) with score −C⁻¹ (y − m), and with λ = 0 the backward
+    # half is the affine map  z = ((1 + h) I − h C⁻¹) y + h C⁻¹ m, with no noise drawn.
+    mu = torch.tensor([0.8, -0.3], dtype=torch.float64)
+    sigma = torch.tensor([[0.05, 0.02], [0.02, 0.03]], dtype=torch.float64)
+    t, h = 0.1, 0.2
+    called_at = []
+
+    def exact_score(y: torch.Tensor, time: float) -> torch.Tensor:
+        called_at.append(time)
+        mean, cov = _gaussian_marginal(mu, sigma, time)
+        return (-(y.double() - mean) @ torch.linalg.inv(cov)).float()  # C⁻¹ is symmetric
+
+    y = torch.randn(500, 2, generator=_gen(1))
+    g = _gen(2)
+    state = g.get_state()
+    z = sde.backward_half(exact_score, y, t, h, lam=0.0, generator=g)
+    assert called_at == [t + h]
+    assert torch.equal(g.get_state(), state)  # λ = 0: deterministic, the generator is untouched
+
+    def affine_map(time: float) -> torch.Tensor:
+        mean, cov = _gaussian_marginal(mu, sigma, time)
+        precision = torch.linalg.inv(cov)
+        matrix = (1 + h) * torch.eye(2, dtype=torch.float64) - h * precision
+        return y.double() @ matrix.T + h * precision @ mean
+
+    torch.testing.assert_close(z.double(), affine_map(t + h), rtol=1e-5, atol=1e-5)
+    assert (z.double() - affine_map(t)).abs().max() > 0.1  # the score of p_t instead would be far off
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.5, 1.0, 2.0])
+@pytest.mark.parametrize("name", ["two_moons", "two_modes"])  # shared and per-component covs
+def test_split_step_is_backward_half_after_forward_half_with_the_same_generator(name, lam):
+    mixture = datasets.make(name, generator=_gen(0))
+    t, h = 0.3, 0.05
+    x = mixture.diffused(t).sample(500, generator=_gen(1))
+    g_step, g_halves = _gen(2), _gen(2)
+    after_forward, after_backward = sde.split_step(mixture.marginal_score, x, t, h, lam, g_step)
+    y = sde.forward_half(x, h, g_halves)
+    z = sde.backward_half(mixture.marginal_score, y, t, h, lam, g_halves)
+    assert torch.equal(after_forward, y)
+    assert torch.equal(after_backward, z)
+    assert torch.equal(g_step.get_state(), g_halves.get_state())  # the same draws, in the same order
+
+
 def _ed(a: torch.Tensor, b: torch.Tensor) -> float:
     return metrics.energy_distance(a, b, generator=_gen(98))
 
@@ -450,6 +515,14 @@ def test_every_process_rejects_bad_starting_points_naming_them(x):
         sde.split_drifts(_score_xt, x, 0.5)
 
 
+@pytest.mark.parametrize("x", BAD_POINTS, ids=BAD_POINT_IDS)
+def test_split_halves_reject_bad_points_naming_them(x):
+    with pytest.raises(ValueError, match=r"\bx\b"):
+        sde.forward_half(x, 0.1)
+    with pytest.raises(ValueError, match=r"\by\b"):
+        sde.backward_half(_score_xt, x, 0.5, 0.1)
+
+
 BAD_CALLS = {
     "langevin-step_size-zero": (
         lambda: sde.langevin(_score_x, GOOD, step_size=0.0, num_steps=5),
@@ -487,6 +560,11 @@ BAD_CALLS = {
         "lam",
     ),
     "split_drifts-lam-negative": (lambda: sde.split_drifts(_score_xt, GOOD, 0.5, lam=-0.1), "lam"),
+    "forward_half-step_size-zero": (lambda: sde.forward_half(GOOD, 0.0), "step_size"),
+    "forward_half-step_size-nan": (lambda: sde.forward_half(GOOD, float("nan")), "step_size"),
+    "backward_half-t-negative": (lambda: sde.backward_half(_score_xt, GOOD, -0.5, 0.1), "t"),
+    "backward_half-step_size-negative": (lambda: sde.backward_half(_score_xt, GOOD, 0.5, -0.1), "step_size"),
+    "backward_half-lam-negative": (lambda: sde.backward_half(_score_xt, GOOD, 0.5, 0.1, lam=-1.0), "lam"),
 }
 
 
@@ -505,6 +583,8 @@ RUNS = {
     "forward-em": lambda g: sde.forward(_X, t_end=1.0, num_steps=20, generator=g).xs,
     "backward": lambda g: sde.backward(_MIX.marginal_score, _X, t_end=1.0, num_steps=20, generator=g).xs,
     "split_step": lambda g: torch.stack(sde.split_step(_MIX.marginal_score, _X, 0.5, 0.05, generator=g)),
+    "forward_half": lambda g: sde.forward_half(_X, 0.05, generator=g),
+    "backward_half": lambda g: sde.backward_half(_MIX.marginal_score, _X, 0.5, 0.05, generator=g),
 }
 
 
