@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `lessons`, `bench`
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # repository root: lessons, bench, harness
 
 import cProfile
 import functools
@@ -38,6 +38,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from bench._results import machine_line, write_section
+from harness.payloads import chart_payloads
 from lessons import chart, figures, simulate
 from lessons.settings import OPTIONS
 
@@ -161,15 +162,6 @@ class PageResult:
     @property
     def charts_ok(self) -> bool:
         return max(self.charts.values()) <= CHART_TARGET_BYTES
-
-
-def chart_payloads(at: AppTest) -> dict[str, bytes]:
-    """Every chart the last run drew, by its key: the figure JSON bytes the browser receives."""
-    return {  # element ids are "$$ID-<hash>-<key>"; the plotly.js preloader sends no figure
-        element.proto.id.split("-", 2)[2]: element.proto.bytes
-        for element in at.get("bidi_component")
-        if element.proto.bytes
-    }
 
 
 def timed_run(at: AppTest, thread: ScriptThread) -> tuple[float, float]:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from playwright.async_api import async_playwright
 
 from bench._results import machine_line, write_section
-from bench._server import CHROMIUM, CHROMIUM_ARGS, SETTLED, app_pages, page_constants, streamlit_server
+from harness.server import CHROMIUM, CHROMIUM_ARGS, SETTLED, app_pages, page_constants, streamlit_server
 from lessons import figures
 from lessons.settings import OPTIONS
 

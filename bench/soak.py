@@ -2,9 +2,9 @@
 
 Starts ``streamlit run app.py`` (headless, on a free port), then opens ``--sessions`` browser contexts
 in one headless system Chromium (Playwright, ``/usr/bin/chromium``; no browser is downloaded). Each
-session cycles through the home page and every lesson of app.py's ``LESSONS``, opening each page from
-a URL with a random allowed ``step_size``, ``particles`` and ``seed`` (``lessons.settings.OPTIONS``,
-only the ones the page has as controls), and waits until the script has finished; on a page with a
+session cycles through the home page and every lesson of ``lessons.registry.LESSONS``, opening each
+page from a URL with a random allowed ``step_size``, ``particles`` and ``seed``
+(``lessons.settings.OPTIONS``, only the ones the page has as controls), and waits until the script has finished; on a page with a
 step-size slider it then moves it ``MOVES_PER_PAGE`` notches by keyboard, waiting for each rerun. Every
 page load is a new Streamlit session. After each load and each move it counts:
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `lessons`, `bench`
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # repository root: lessons, bench, harness
 
 import argparse
 import asyncio
@@ -43,7 +43,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bench._results import machine_line, write_section
-from bench._server import CHROMIUM, CHROMIUM_ARGS, app_pages, page_constants, streamlit_server
+from harness.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from lessons import registry
 from lessons.settings import OPTIONS, SEED_MAX
 
 VARIED = ("step_size", "particles", "seed")  # the URL settings each page load draws at random
@@ -114,13 +115,12 @@ class Sample:
 
 
 def varied_controls() -> dict[str, tuple[str, ...]]:
-    """URL path -> the varied controls that page has: home ("") and every page with CONTROLS."""
-    pages = {}
-    for name, path in app_pages().items():
-        controls = page_constants(path)[0]
-        if name == "home" or controls:
-            pages["" if name == "home" else name] = tuple(name for name in VARIED if name in controls)
-    return pages
+    """URL path -> the varied controls that page has: home ("") and every page with controls (the registry)."""
+    return {
+        page.url_path: tuple(name for name in VARIED if name in page.controls)
+        for page in registry.PAGES
+        if page is registry.HOME or page.controls
+    }
 
 
 def random_query(names: tuple[str, ...], rng: random.Random) -> dict[str, str]:

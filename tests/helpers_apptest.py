@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
-from bench.app_latency import chart_payloads
+from harness.payloads import chart_payloads
 from lessons import chart
 
 

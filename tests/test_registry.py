@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench._server import app_pages
+from harness.server import app_pages
 from lessons import registry
 from lessons.settings import OPTIONS, to_query
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench._server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from harness.server import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 TIMEOUT_MS = 60_000  # any single wait in a page: loads, reruns, renders

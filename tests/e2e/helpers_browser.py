@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from bench._server import CHROMIUM
+from harness.server import CHROMIUM
 
 
 def missing_requirement() -> str | None:

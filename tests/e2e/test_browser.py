@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from helpers_browser import require_browser
 
-from bench._server import SETTLED, app_pages, page_constants
+from harness.server import SETTLED, app_pages, page_constants
 from lessons import figures
 from lessons.settings import OPTIONS, format_value, parse_value
 

@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 from helpers_browser import BROKEN_SESSION, CHARTS_DIGEST, require_browser, shown_setting, slider_input
 
-from bench._server import SETTLED, app_pages, page_constants
+from harness.server import SETTLED, app_pages, page_constants
 from lessons.settings import OPTIONS, format_value
 
 require_browser()

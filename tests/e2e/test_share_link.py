@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from helpers_browser import require_browser, shown_setting
 
-from bench._server import SETTLED, app_pages, page_constants, streamlit_server
+from harness.server import SETTLED, app_pages, page_constants, streamlit_server
 from lessons.settings import OPTIONS, format_value, parse_value
 
 require_browser()

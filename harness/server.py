@@ -44,7 +44,8 @@ def app_pages() -> dict[str, str]:
 
 
 def page_constants(path: str) -> tuple[tuple[str, ...], Settings]:
-    """The registry's controls (() for a page without any) and defaults of the page with script ``path``."""
+    """The registry's controls (() for a page without any) and defaults of the page with script ``path``
+    (the tests look pages up by script; by name, read ``registry.page(name)`` directly)."""
     (page,) = [page for page in registry.PAGES if page.script == path]
     return page.controls, page.defaults
 
