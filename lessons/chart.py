@@ -4,7 +4,7 @@
 (and a WebGL chart a new GL context). This component keeps one element per ``key``; on a rerun the
 browser only patches what changed. plotly.js is a partial build of the version the plotly package
 ships, with only the trace types the figures use (a quarter of the full bundle's size and evaluation
-time), served from the app's static folder (``server.enableStaticServing``); static/build/ rebuilds it.
+time), served from the app's static folder (``server.enableStaticServing``); `make plotly-js` rebuilds it (recipe in build/plotly/).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+import plotly.offline
 import streamlit as st
 
 STATIC = Path(__file__).resolve().parent.parent / "static"  # served at <base URL>/app/static/
-PLOTLY_JS = STATIC / "plotly-4.1.1-lab2.min.js"  # versioned name: a browser never reuses an old copy
+# versioned name, from the plotly.js the plotly package ships: a browser never reuses an old copy
+PLOTLY_JS = STATIC / f"plotly-{plotly.offline.get_plotlyjs_version()}-lab2.min.js"
 TRACE_TYPES = frozenset({"scatter", "scattergl", "heatmap"})  # the traces that PLOTLY_JS can draw
 TYPED = {"i1", "u1", "i2", "u2", "i4", "u4", "f4", "f8"}  # the typed arrays plotly.js decodes
 
@@ -37,7 +39,7 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def plotly_chart(figure: go.Figure, key: str, *, config: dict | None = None) -> None:
+def plotly_chart(figure: dict | go.Figure, key: str, *, config: dict | None = None) -> None:
     """Draw ``figure``; on a rerun the chart with the same ``key`` is patched, not rebuilt.
 
     ``config`` is plotly.js's, merged over the default one (no mode bar).
@@ -51,7 +53,7 @@ def preload_plotly_js() -> None:
     _COMPONENT(key="plotly_preload")
 
 
-def selection_chart(figure: go.Figure, key: str, *, config: dict | None = None) -> list[int]:
+def selection_chart(figure: dict | go.Figure, key: str, *, config: dict | None = None) -> list[int]:
     """Draw ``figure`` and return the indices of the points of its first trace that the user just
     clicked or box- or lasso-selected (a rerun follows each selection), or ``[]``."""
     result = _COMPONENT(
@@ -64,22 +66,24 @@ def _ignore() -> None:
     """The selection's callback: the selection itself is read from the component's result."""
 
 
-def figure_json(figure: go.Figure, *, config: dict | None = None, selectable: bool = False) -> bytes:
+def figure_json(figure: dict | go.Figure, *, config: dict | None = None, selectable: bool = False) -> bytes:
     """``{data, layout, frames}`` as plotly.js reads it: numpy arrays as typed arrays (base64), the
-    layout without its template (the browser applies Streamlit's look, see chart.js).
+    layout without a template (the browser applies Streamlit's look, see chart.js).
 
-    One ``json.dumps`` over the figure's own dicts: plotly's encoder copies the figure, then encodes,
-    decodes and encodes again to turn NaN into null (≈ 4× slower on an animation). NaN outside numpy
-    arrays is rare, and then plotly's encoder does the work.
+    ``figure`` is a plotly.js figure dict (what lessons/figures.py and still_figures.py build) or a
+    ``go.Figure`` (read through its public ``to_plotly_json``). One ``json.dumps`` over the dicts:
+    plotly's encoder copies the figure, then encodes, decodes and encodes again to turn NaN into
+    null. NaN outside numpy arrays is rare, and then plotly's encoder does the work.
     """
-    unknown = {trace.get("type", "scatter") for trace in figure._data} - TRACE_TYPES
+    if isinstance(figure, go.Figure):
+        figure = figure.to_plotly_json()
+    unknown = {trace.get("type", "scatter") for trace in figure["data"]} - TRACE_TYPES
     if unknown:
-        raise ValueError(f"{PLOTLY_JS.name} cannot draw {sorted(unknown)}: rebuild it (static/build/)")
-    layout = {name: value for name, value in figure._layout.items() if name != "template"}
+        raise ValueError(f"{PLOTLY_JS.name} cannot draw {sorted(unknown)}: rebuild it (make plotly-js)")
     spec = {
-        "data": figure._data,
-        "layout": layout,
-        "frames": [frame._props for frame in figure.frames],
+        "data": figure["data"],
+        "layout": {name: value for name, value in figure.get("layout", {}).items() if name != "template"},
+        "frames": figure.get("frames", []),
         "config": config or {},
         "selectable": selectable,
     }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from lessons import render, simulate
@@ -24,7 +24,7 @@ class _Downloads:
     """What the download buttons of the view on screen turn into files: the figure, and the run as
     ``clip`` = (times (F,), xs (F, N, 2), density, colour) or None."""
 
-    figure: go.Figure
+    figure: dict
     clip: tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None
 
 
@@ -32,7 +32,7 @@ def share_and_download(
     page: str,
     settings: Settings,
     names: tuple[str, ...],
-    figure: go.Figure | None,
+    figure: dict | None,
     clip: tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None = None,
 ) -> None:
     """A link to this exact setup, and downloads: given ``figure``, the figure as a standalone HTML
@@ -79,7 +79,7 @@ def _deferred(
 
 
 def _figure_html(downloads: _Downloads) -> str:
-    return downloads.figure.to_html(include_plotlyjs=True)
+    return pio.to_html(downloads.figure, include_plotlyjs=True)
 
 
 def _trajectories(downloads: _Downloads) -> str:

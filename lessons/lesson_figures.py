@@ -1,14 +1,13 @@
 """Each lesson's charts, assembled from its run and its view settings: the one place that turns a
 registry page's run into the figures on screen (the drawing itself is in ``lessons/figures.py``).
-Pure: arrays and settings in, ``go.Figure`` out, no Streamlit.
+Pure: arrays and settings in, plotly.js figure dicts out, no Streamlit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
-from lessons import figures, simulate
+from lessons import figures, simulate, still_figures
 from lessons.registry import Page
 from lessons.settings import Settings
 
@@ -20,7 +19,7 @@ DRIFT_LABELS = {
 SPLIT_COLOURS = (figures.COLOURS["forward"], figures.COLOURS["backward"], figures.COLOURS["langevin"])
 
 
-def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.ndarray | None) -> go.Figure:
+def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.ndarray | None) -> dict:
     """The animated cloud of a one-cloud lesson, labelled by t (and t′ = T − t for backward runs);
     ``arrows`` (F, M, 2) display-scaled, or None."""
     title = page.cloud_title
@@ -51,21 +50,21 @@ def time_labels(times: np.ndarray, t_end: float | None = None, symbol: str = "t"
     return [f"t = {t:.2f} · t′ = {t_end - t:.2f}" for t in times]
 
 
-def triangle_figure(clouds: tuple[np.ndarray, ...]) -> go.Figure:
+def triangle_figure(clouds: tuple[np.ndarray, ...]) -> dict:
     """The home page's forward + backward = identity picture from ``simulate.triangle_clouds()``."""
-    return figures.split_triangle(*clouds, extent=simulate.EXTENT, grid=simulate.GRID)
+    return still_figures.split_triangle(*clouds, extent=simulate.EXTENT, grid=simulate.GRID)
 
 
-def drift_figure(run: simulate.SplitRun, settings: Settings, cloud: np.ndarray) -> go.Figure:
+def drift_figure(run: simulate.SplitRun, settings: Settings, cloud: np.ndarray) -> dict:
     """The cloud (N, 2) with forward, backward and Langevin drift arrows on a few of its particles."""
     vectors = simulate.drifts_for(settings, cloud)
     drifts = {DRIFT_LABELS[name]: (vectors[name], figures.COLOURS[name]) for name in DRIFT_LABELS}
-    return figures.drift_arrows(
+    return still_figures.drift_arrows(
         cloud, drifts, extent=simulate.EXTENT, grid=simulate.GRID, density=run.density
     )
 
 
-def split_animation(run: simulate.SplitRun, settings: Settings) -> go.Figure:
+def split_animation(run: simulate.SplitRun, settings: Settings) -> dict:
     """Three panels under repeated forward halves, backward halves, and both."""
     panels = [
         figures.Panel(title=name, xs=xs, colour=colour, density=run.density)
@@ -77,14 +76,14 @@ def split_animation(run: simulate.SplitRun, settings: Settings) -> go.Figure:
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=420)
 
 
-def split_distances(run: simulate.SplitRun) -> go.Figure:
+def split_distances(run: simulate.SplitRun) -> dict:
     """Distance of each repeated-halves cloud to p_t after every step."""
     steps = np.arange(len(next(iter(run.distances.values()))))
     series = {
         name: (values, colour)
         for (name, values), colour in zip(run.distances.items(), SPLIT_COLOURS, strict=True)
     }
-    return figures.line_chart(
+    return still_figures.line_chart(
         steps,
         series,
         x_title="split steps taken",
@@ -93,7 +92,7 @@ def split_distances(run: simulate.SplitRun) -> go.Figure:
     )
 
 
-def duality_figure(run: simulate.DualityRun, settings: Settings) -> go.Figure:
+def duality_figure(run: simulate.DualityRun, settings: Settings) -> dict:
     """Forward cloud at t beside backward cloud at t′ = T − t, one frame per t."""
     density = run.density if settings.show_density else None
     traced = simulate.TRACED if settings.show_paths else 0
@@ -110,13 +109,13 @@ def duality_figure(run: simulate.DualityRun, settings: Settings) -> go.Figure:
     )
 
 
-def duality_distances(run: simulate.DualityRun) -> go.Figure:
+def duality_distances(run: simulate.DualityRun) -> dict:
     """Distances between the two clouds, and of the backward cloud to the exact p_t, over t."""
     colours = [figures.COLOURS["langevin"], figures.COLOURS["backward"]]
     series = {
         name: (values, colour) for (name, values), colour in zip(run.distances.items(), colours, strict=True)
     }
-    return figures.line_chart(
+    return still_figures.line_chart(
         run.times,
         series,
         x_title="forward time t",
@@ -125,9 +124,9 @@ def duality_distances(run: simulate.DualityRun) -> go.Figure:
     )
 
 
-def distance_chart(page: Page, run: simulate.Run) -> go.Figure:
+def distance_chart(page: Page, run: simulate.Run) -> dict:
     """The distance of every frame of a one-cloud lesson to the exact marginal, with the noise floor."""
-    return figures.line_chart(
+    return still_figures.line_chart(
         run.times,
         {"cloud vs exact p_t": (run.distances, page.colour)},
         x_title=page.time_axis,
@@ -136,7 +135,7 @@ def distance_chart(page: Page, run: simulate.Run) -> go.Figure:
     )
 
 
-def loss_figure(losses: np.ndarray) -> go.Figure:
+def loss_figure(losses: np.ndarray) -> dict:
     """The denoising loss per step, with a running mean over 50 steps."""
     steps = np.arange(1, len(losses) + 1)
     window = min(50, len(losses))
@@ -145,12 +144,12 @@ def loss_figure(losses: np.ndarray) -> go.Figure:
         "loss": (losses, figures.COLOURS["reference"]),
         "mean of 50": (np.r_[np.full(window - 1, np.nan), smooth], figures.COLOURS["backward"]),
     }
-    return figures.line_chart(steps, series, x_title="training step", y_title="‖σ_t s_θ + ε‖²")
+    return still_figures.line_chart(steps, series, x_title="training step", y_title="‖σ_t s_θ + ε‖²")
 
 
-def field_comparison(fields: simulate.FieldComparison) -> go.Figure:
+def field_comparison(fields: simulate.FieldComparison) -> dict:
     """The learned field against the exact one at t, and where the error matters."""
-    return figures.field_comparison(
+    return still_figures.field_comparison(
         simulate.arrow_origins(),
         fields.exact,
         fields.learned,
@@ -161,7 +160,7 @@ def field_comparison(fields: simulate.FieldComparison) -> go.Figure:
     )
 
 
-def learned_figure(run: simulate.LearnedRun) -> go.Figure:
+def learned_figure(run: simulate.LearnedRun) -> dict:
     """Backward clouds with the exact score and with the learned score, animated together."""
     panels = [
         figures.Panel("exact score", run.exact, figures.COLOURS["langevin"], run.density),
@@ -171,11 +170,11 @@ def learned_figure(run: simulate.LearnedRun) -> go.Figure:
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)
 
 
-def snapshot_row(run: simulate.LearnedRun) -> go.Figure:
+def snapshot_row(run: simulate.LearnedRun) -> dict:
     """The final cloud of every training snapshot, side by side, with its distance to the data."""
     clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
     titles = [f"after {step:,} steps: SW {distance:.3f}" for step, _, distance in run.snapshot_clouds]
-    return figures.cloud_row(
+    return still_figures.cloud_row(
         clouds,
         titles,
         figures.COLOURS["backward"],

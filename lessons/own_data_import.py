@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lessons import figures, registry, simulate, user_data
+from lessons import figures, registry, simulate, still_figures, user_data
 from lessons.presenter import show
 
 
@@ -26,7 +26,7 @@ def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None
     preview = user_data.mixture(encoded, bandwidth)
     density = simulate.density_image(preview)
     show(
-        figures.cloud_row(
+        still_figures.cloud_row(
             [user_data.decode(encoded)],
             [f"{len(points)} points, σ₀ = {bandwidth:g}"],
             figures.COLOURS["data"],

@@ -3,7 +3,6 @@ with the prose hidden, and ``show``, which draws every chart of the app in the c
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from lessons import chart, figures
@@ -27,11 +26,21 @@ def presenting() -> bool:
     return bool(st.session_state.get("presenter", False))
 
 
-def show(figure: go.Figure, key: str) -> None:
-    """Draw a figure (larger type and markers in presenter mode)."""
-    if presenting():
-        figure.update_layout(font={"size": 18})
-        figure.update_traces(marker={"size": 7}, selector={"meta": figures.CLOUD})
-        for slider in figure.layout.sliders:  # the larger Play/Pause buttons need more room
-            slider.update(x=0.42, len=0.58)
-    chart.plotly_chart(figure, key=key)
+def show(figure: dict, key: str) -> None:
+    """Draw a plotly.js figure dict (larger type and markers in presenter mode)."""
+    chart.plotly_chart(for_projector(figure) if presenting() else figure, key=key)
+
+
+def for_projector(figure: dict) -> dict:
+    """A copy of ``figure`` for presenter mode: larger type, larger particles, and the time slider
+    moved right to make room for the larger Play/Pause buttons. The figure itself is not changed."""
+    layout = {**figure["layout"], "font": {**figure["layout"].get("font", {}), "size": 18}}
+    if "sliders" in layout:
+        layout["sliders"] = [{**slider, "x": 0.42, "len": 0.58} for slider in layout["sliders"]]
+    data = [
+        {**trace, "marker": {**trace.get("marker", {}), "size": 7}}
+        if trace.get("meta") == figures.CLOUD
+        else trace
+        for trace in figure["data"]
+    ]
+    return {**figure, "data": data, "layout": layout}

@@ -14,7 +14,7 @@ import plotly.io as pio
 import pytest
 from helpers_apptest import decode
 
-from lessons import chart, figures
+from lessons import chart, figures, still_figures
 
 EXTENT, GRID = 3.0, np.linspace(-3.0, 3.0, 16)
 
@@ -58,7 +58,7 @@ def animation() -> go.Figure:
     "figure",
     [
         animation(),
-        figures.line_chart(
+        still_figures.line_chart(
             np.arange(5),
             {"a": (np.linspace(0, 1, 5), "#0072B2")},
             x_title="k",

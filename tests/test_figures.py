@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers_apptest import decode, figure_json, figure_spec
 
-from lessons import contours, figures, simulate
+from lessons import contours, figures, simulate, still_figures
 from lessons.figures import Panel
 from lessons.settings import Settings
 
@@ -156,7 +156,7 @@ def test_line_chart_draws_each_series_and_a_dashed_reference_level():
     x = np.linspace(0.0, 4.0, 41)
     series = {"cloud vs exact": (np.exp(-x), "#0072B2"), "other": (np.ones_like(x), "#D55E00")}
     spec = figure_spec(
-        figures.line_chart(x, series, x_title="t", y_title="SW", reference=("two exact samples", 0.07))
+        still_figures.line_chart(x, series, x_title="t", y_title="SW", reference=("two exact samples", 0.07))
     )
     assert [trace["name"] for trace in spec["data"]] == list(series)
     for trace, (values, colour) in zip(spec["data"], series.values(), strict=True):
@@ -171,7 +171,7 @@ def test_line_chart_draws_each_series_and_a_dashed_reference_level():
 
 def test_line_chart_without_a_reference_has_no_level():
     x = np.arange(5.0)
-    spec = figure_spec(figures.line_chart(x, {"a": (x, "#0072B2")}, x_title="k", y_title="d"))
+    spec = figure_spec(still_figures.line_chart(x, {"a": (x, "#0072B2")}, x_title="k", y_title="d"))
     assert len(spec["data"]) == 1
     assert not spec["layout"].get("shapes")
 
@@ -181,7 +181,9 @@ def test_drift_arrows_draws_one_arrow_trace_per_drift_from_the_first_particles(n
     rng = np.random.default_rng(2)
     cloud = rng.standard_normal((100, 2)).astype(np.float32)
     drifts = {name: (0.3 * rng.standard_normal((12, 2)).astype(np.float32), "#0072B2") for name in names}
-    spec = figure_spec(figures.drift_arrows(cloud, drifts, extent=EXTENT, grid=GRID, density=densities(None)))
+    spec = figure_spec(
+        still_figures.drift_arrows(cloud, drifts, extent=EXTENT, grid=GRID, density=densities(None))
+    )
     arrow_traces = [trace for trace in spec["data"] if trace.get("name") in drifts]
     assert [trace["name"] for trace in arrow_traces] == names
     levels = len(CONTOURS)
@@ -201,7 +203,9 @@ def test_split_triangle_draws_three_clouds_over_their_densities_on_square_axes()
     rng = np.random.default_rng(3)
     points = [rng.standard_normal((70, 2)).astype(np.float32) for _ in range(3)]
     spec = figure_spec(
-        figures.split_triangle(*points, densities(None, 1), densities(None, 2), extent=EXTENT, grid=GRID)
+        still_figures.split_triangle(
+            *points, densities(None, 1), densities(None, 2), extent=EXTENT, grid=GRID
+        )
     )
     levels = len(CONTOURS)
     assert [trace["type"] for trace in spec["data"]] == ["scatter"] * (levels + 1) * 3  # 70 points: SVG

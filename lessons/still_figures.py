@@ -1,0 +1,253 @@
+"""Charts that do not animate, as plain plotly.js figure dicts: line charts of readouts, the drift
+arrows of the splitting lesson, the home page's triangle, the learned-score comparison, rows of
+clouds, and the drawing canvas. Arrays in, dicts out, no Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lessons import traces
+from lessons.traces import COLOURS
+
+MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+
+
+def line_chart(
+    x: np.ndarray,
+    series: dict[str, tuple[np.ndarray, str]],
+    *,
+    x_title: str,
+    y_title: str,
+    reference: tuple[str, float] | None = None,
+    height: int = 260,
+) -> dict:
+    """Lines ``series[name] = (y (F,), colour)`` against ``x`` (F,), with an optional dashed level."""
+    layout = {
+        "height": height,
+        "margin": MARGIN,
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+        "legend": {"orientation": "h", "y": 1.15},
+    }
+    if reference is not None:  # a dashed level across the plot, labelled at its right end
+        label, level = reference
+        across = {"xref": "x domain", "yref": "y"}
+        line = {"dash": "dash", "color": COLOURS["reference"]}
+        layout["shapes"] = [
+            {"type": "line", **across, "x0": 0, "x1": 1, "y0": level, "y1": level, "line": line}
+        ]
+        layout["annotations"] = [
+            {
+                "text": label,
+                **across,
+                "x": 1,
+                "y": level,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        ]
+    lines = [
+        {"type": "scatter", "x": x, "y": values, "name": name, "mode": "lines", "line": {"color": colour}}
+        for name, (values, colour) in series.items()
+    ]
+    return {"data": lines, "layout": layout}
+
+
+def drift_arrows(
+    x: np.ndarray,
+    drifts: dict[str, tuple[np.ndarray, str]],
+    *,
+    extent: float,
+    grid: np.ndarray,
+    density: np.ndarray,
+    height: int = 560,
+) -> dict:
+    """A cloud x (N, 2) over its density (G, G), with arrows ``drifts[name] = (v (M, 2), colour)``
+    drawn from the first M particles (vectors already scaled for display)."""
+    carriers = max((len(vectors) for vectors, _ in drifts.values()), default=0)
+    arrows = [
+        traces.arrow_trace(x[: len(vectors)], vectors, colour, name, width=2.5)
+        for name, (vectors, colour) in drifts.items()
+    ]
+    data = [
+        traces.density_line(density, grid),
+        traces.cloud_trace(x, COLOURS["reference"], 4.0, "particles"),
+        *arrows,
+        traces.cloud_trace(x[:carriers], COLOURS["traced"], 9.0, "particles with arrows"),
+    ]
+    layout = {"height": height, "margin": MARGIN, "legend": {"orientation": "h", "y": 1.06}}
+    return {"data": data, "layout": {**traces.panels_layout(1, extent), **layout}}
+
+
+TRIANGLE_CORNERS = (  # (x domain, y domain, colour, title) of the three clouds
+    ((0.0, 0.3), (0.0, 0.48), COLOURS["data"], "a cloud from p at time t"),
+    ((0.35, 0.65), (0.52, 1.0), COLOURS["forward"], "after a forward step: p at t + h"),
+    ((0.7, 1.0), (0.0, 0.48), COLOURS["backward"], "after a backward step: p at t again"),
+)
+TRIANGLE_ARROWS = (  # (tail, head, colour, label), in the canvas's [0, 1]² coordinates
+    ((0.27, 0.4), (0.4, 0.68), COLOURS["forward"], "forward step: −x dt + √2 dW"),
+    ((0.6, 0.68), (0.73, 0.4), COLOURS["backward"], "backward step: (x + 2s) dt + √2 dW"),
+    ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: one Langevin step, p at t unchanged"),
+)
+
+
+def split_triangle(
+    cloud: np.ndarray,
+    after_forward: np.ndarray,
+    after_backward: np.ndarray,
+    density_t: np.ndarray,
+    density_th: np.ndarray,
+    *,
+    extent: float,
+    grid: np.ndarray,
+) -> dict:
+    """Three clouds (N, 2) at the corners of a triangle: p_t, then p_{t+h} after the forward step, then
+    p_t again after the backward step; arrows name the steps and the identity they add up to."""
+    clouds = ((cloud, density_t), (after_forward, density_th), (after_backward, density_t))
+    data, annotations = [], []
+    overlay = {"domain": [0, 1], "range": [0, 1], "visible": False}  # the whole canvas, for the arrows
+    layout = {"xaxis4": overlay, "yaxis4": {**overlay, "overlaying": "y"}}
+    for index, ((points, density), (x_domain, y_domain, colour, title)) in enumerate(
+        zip(clouds, TRIANGLE_CORNERS, strict=True)
+    ):
+        suffix = traces.axis_suffix(index)
+        data += [
+            traces.on_panel(traces.density_line(density, grid), index),
+            traces.on_panel(traces.cloud_trace(points, colour, 3.0, title), index),
+        ]
+        hidden = {"range": [-extent, extent], "visible": False}
+        layout[f"xaxis{suffix}"] = {"domain": x_domain, **hidden}
+        layout[f"yaxis{suffix}"] = {
+            "domain": y_domain,
+            **hidden,
+            "scaleanchor": f"x{suffix}",
+            "constrain": "domain",
+        }
+        annotations.append(_paper_text(title, sum(x_domain) / 2, y_domain[1], yanchor="bottom"))
+    for (x0, y0), (x1, y1), colour, label in TRIANGLE_ARROWS:
+        annotations.append(
+            {
+                **{
+                    "x": x1,
+                    "y": y1,
+                    "ax": x0,
+                    "ay": y0,
+                    "xref": "x4",
+                    "yref": "y4",
+                    "axref": "x4",
+                    "ayref": "y4",
+                },
+                **{"showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": colour, "text": ""},
+            }
+        )
+        annotations.append(_paper_text(label, (x0 + x1) / 2, (y0 + y1) / 2 + 0.06, colour=colour))
+    layout |= {"annotations": annotations, "height": 620, "showlegend": False, "margin": MARGIN}
+    return {"data": data, "layout": layout}
+
+
+def _paper_text(text: str, x: float, y: float, *, colour: str | None = None, **anchors: str) -> dict:
+    """A label at (x, y) of the whole canvas."""
+    font = {"size": 14, **({"color": colour} if colour else {})}
+    return {
+        "text": text,
+        "x": x,
+        "y": y,
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": font,
+    } | anchors
+
+
+def field_comparison(
+    origins: np.ndarray,
+    exact: np.ndarray,
+    learned: np.ndarray,
+    weighted_error: np.ndarray,
+    density: np.ndarray,
+    *,
+    extent: float,
+    grid: np.ndarray,
+    height: int = 360,
+) -> dict:
+    """Exact score arrows, learned score arrows (both (M, 2) at origins (M, 2), over the density
+    (G, G)), and the error ‖s_θ − s‖ weighted by p_t (G, G) as a heatmap; three equal-aspect panels."""
+    titles = ["exact score s_t", "learned score s_θ", "error ‖s_θ − s_t‖ × p_t"]
+    data = []
+    for column, (vectors, colour) in enumerate(
+        [(exact, COLOURS["langevin"]), (learned, COLOURS["backward"])]
+    ):
+        data.append(traces.on_panel(traces.density_line(density, grid), column))
+        data.append(traces.on_panel(traces.arrow_trace(origins, vectors, colour, titles[column]), column))
+    error = {
+        "type": "heatmap",
+        "x": grid,
+        "y": grid,
+        "z": weighted_error,
+        "colorscale": "Cividis",
+        "zmin": 0,
+        "showscale": True,
+        "zsmooth": "best",
+        "colorbar": {
+            "thickness": 12,
+            "len": 0.8,
+            "y": 1,
+            "yanchor": "top",
+        },  # beside the panel, under its title
+        "hovertemplate": "error × p_t: %{z:.3f}<extra></extra>",
+    }
+    return {
+        "data": [*data, traces.on_panel(error, 2)],
+        "layout": traces.titled_row(3, extent, titles, height),
+    }
+
+
+def cloud_row(
+    clouds: Sequence[np.ndarray],
+    titles: Sequence[str],
+    colour: str,
+    *,
+    extent: float,
+    grid: np.ndarray,
+    density: np.ndarray,
+    height: int = 320,
+) -> dict:
+    """Still clouds (N, 2) side by side over the same density (G, G), one titled panel each."""
+    data = []
+    for column, cloud in enumerate(clouds):
+        data.append(traces.on_panel(traces.density_line(density, grid), column))
+        data.append(traces.on_panel(traces.cloud_trace(cloud, colour, 3.0, titles[column]), column))
+    return {"data": data, "layout": traces.titled_row(len(clouds), extent, titles, height)}
+
+
+def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, height: int = 520) -> dict:
+    """A canvas of faint grid points (G, 2) to click, box- or lasso-select, with the chosen ones (M, 2)
+    drawn on top; selection mode is on by default."""
+    faint = {"marker": {"opacity": 0.25}}
+    canvas = {
+        "type": "scatter",
+        "x": grid[:, 0],
+        "y": grid[:, 1],
+        "mode": "markers",
+        "name": "canvas",
+        "hoverinfo": "none",
+        "marker": {"size": 5, "color": COLOURS["reference"], "opacity": 0.25},
+        "selected": faint,
+        "unselected": faint,
+    }
+    chosen_trace = {
+        **traces.cloud_trace(chosen, COLOURS["data"], 7.0, "your points"),
+        "meta": None,
+    }  # may be empty
+    layout = {
+        **traces.panels_layout(1, extent),
+        "height": height,
+        "dragmode": "lasso",
+        "showlegend": False,
+        "margin": {**MARGIN, "t": 10},
+    }
+    return {"data": [canvas, chosen_trace], "layout": layout}
