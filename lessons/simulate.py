@@ -332,25 +332,12 @@ def half_step(settings: Settings, cloud: np.ndarray, which: str, seed: int) -> n
     """Apply one forward half, one backward half, or both (a full split step) to a cloud (N, 2)."""
     data = dataset(settings)
     generator = torch.Generator().manual_seed(seed)
-    x = torch.from_numpy(cloud)
-    if which == "both":
-        return sde.split_step(
-            data.marginal_score, x, settings.time, settings.step_size, settings.lam, generator
-        )[1].numpy()
+    x, t, h, lam = torch.from_numpy(cloud), settings.time, settings.step_size, settings.lam
     if which == "forward":
-        return sde.split_step(data.marginal_score, x, settings.time, settings.step_size, 0.0, generator)[
-            0
-        ].numpy()
-    return _backward_half(data, x, settings, generator).numpy()
-
-
-def _backward_half(
-    data: GaussianMixture, x: torch.Tensor, settings: Settings, generator: torch.Generator
-) -> torch.Tensor:
-    """y + h (y + (1+λ) s_{t+h}(y)) + √(2λh) ξ: the backward half alone (MATH §4)."""
-    h, lam = settings.step_size, settings.lam
-    drift = sde.split_drifts(data.marginal_score, x, settings.time + h, lam)[1]
-    return x + h * drift + math.sqrt(2 * lam * h) * torch.randn(x.shape, generator=generator)
+        return sde.forward_half(x, h, generator).numpy()
+    if which == "backward":
+        return sde.backward_half(data.marginal_score, x, t, h, lam, generator).numpy()
+    return sde.split_step(data.marginal_score, x, t, h, lam, generator)[1].numpy()
 
 
 def _repeated_halves(
@@ -359,17 +346,14 @@ def _repeated_halves(
     """Frames (F, N, 2) of a p_t cloud under repeated forward halves, backward halves, and both."""
     current = {"forward half only": cloud, "backward half only": cloud, "forward + backward": cloud}
     frames = {name: [cloud] for name in current}
-    score = data.marginal_score
+    score, t, h, lam = data.marginal_score, settings.time, settings.step_size, settings.lam
     for _ in range(num_frames(settings.particles * len(current))):
-        x = current["forward half only"]
-        current["forward half only"] = sde.split_step(
-            score, x, settings.time, settings.step_size, 0.0, generator
-        )[0]
-        current["backward half only"] = _backward_half(
-            data, current["backward half only"], settings, generator
+        current["forward half only"] = sde.forward_half(current["forward half only"], h, generator)
+        current["backward half only"] = sde.backward_half(
+            score, current["backward half only"], t, h, lam, generator
         )
         current["forward + backward"] = sde.split_step(
-            score, current["forward + backward"], settings.time, settings.step_size, settings.lam, generator
+            score, current["forward + backward"], t, h, lam, generator
         )[1]
         for name, x in current.items():
             frames[name].append(x.clamp(-EXTENT * 3, EXTENT * 3))
