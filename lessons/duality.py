@@ -22,7 +22,7 @@ if not presenting():  # presenter mode: figures only
         st.markdown(
             "- Drag the time slider: the two panels look alike at every $t$, and the distance between them "
             "stays near the dashed line.\n"
-            "- Follow the traced particles: the orange paths on the left and right have nothing in common.\n"
+            "- Follow the traced particles: the yellow paths on the left and right have nothing in common.\n"
             "- Set **T = 0.5**: the backward start is no longer $p_T$ and the two columns disagree, most at "
             "large $t$."
         )

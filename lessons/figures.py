@@ -37,7 +37,8 @@ class Panel:
 
     ``density`` is the exact p_t on the grid, uint8 (F, G, G) per frame or (G, G) when it does not
     change; ``arrows`` (F, M, 2) are display-scaled vectors at ``arrow_origins`` (M, 2); the first
-    ``traced`` particles have their paths drawn.
+    ``traced`` particles have their paths drawn: the last ``tail`` frames of each, fading, or the
+    whole history when ``tail`` is None.
     """
 
     title: str
@@ -47,6 +48,7 @@ class Panel:
     arrows: np.ndarray | None = None
     arrow_origins: np.ndarray | None = None
     traced: int = 0
+    tail: int | None = None
 
 
 def cloud_animation(
@@ -110,8 +112,7 @@ def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_L
         traced = xs[:, : panel.traced]  # (F, M, 2)
         layers += [
             _Layer(
-                traces.paths_trace(traced[:1]),
-                lambda k: {"type": "scatter", **traces.path_points(traced[: k + 1])},
+                traces.paths_trace(traced[:1], fading=panel.tail is not None), _path_frame(traced, panel.tail)
             ),
             _Layer(
                 traces.heads_trace(traced[0]),
@@ -119,6 +120,20 @@ def _panel_layers(panel: Panel, grid: np.ndarray, marker_size: float) -> list[_L
             ),
         ]
     return layers
+
+
+def _path_frame(traced: np.ndarray, tail: int | None) -> Callable[[int], dict]:
+    """Frame k of the traced paths (F, M, 2): their whole history up to k, or its last ``tail``
+    positions with the fading markers of their length."""
+    if tail is None:
+        return lambda k: {"type": "scatter", **traces.path_points(traced[: k + 1])}
+
+    def recent(k: int) -> dict:
+        window = traced[max(0, k + 1 - tail) : k + 1]
+        marker = traces.tail_marker(len(window), traced.shape[1])
+        return {"type": "scatter", **traces.path_points(window), "marker": marker}
+
+    return recent
 
 
 def _contour_layer(density: np.ndarray, grid: np.ndarray) -> _Layer:

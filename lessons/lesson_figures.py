@@ -16,6 +16,7 @@ DRIFT_LABELS = {
     "backward": "backward drift x + (1+λ)s_t",
     "langevin": "Langevin drift (1+λ)s_t (their sum)",
 }
+TAIL_FRAMES = 8  # frames of a traced particle's recent path shown by default (longer ones tangle)
 SPLIT_COLOURS = (figures.COLOURS["forward"], figures.COLOURS["backward"], figures.COLOURS["langevin"])
 
 
@@ -33,6 +34,7 @@ def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.n
         arrows=arrows,
         arrow_origins=simulate.arrow_origins() if arrows is not None else None,
         traced=simulate.TRACED if settings.show_paths else 0,
+        tail=trail(settings),
     )
     backward_end = settings.t_end if page.name == "backward" else None
     return figures.cloud_animation(
@@ -41,6 +43,11 @@ def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.n
         extent=simulate.EXTENT,
         grid=simulate.GRID,
     )
+
+
+def trail(settings: Settings) -> int | None:
+    """How much of each traced path to draw: the last TAIL_FRAMES frames, or all (None)."""
+    return TAIL_FRAMES if settings.trail == "tail" else None
 
 
 def time_labels(times: np.ndarray, t_end: float | None = None, symbol: str = "t") -> list[str]:
@@ -95,14 +102,10 @@ def split_distances(run: simulate.SplitRun) -> dict:
 def duality_figure(run: simulate.DualityRun, settings: Settings) -> dict:
     """Forward cloud at t beside backward cloud at t′ = T − t, one frame per t."""
     density = run.density if settings.show_density else None
-    traced = simulate.TRACED if settings.show_paths else 0
+    paths = {"traced": simulate.TRACED if settings.show_paths else 0, "tail": trail(settings)}
     panels = [
-        figures.Panel(
-            "forward, from the data", run.forward, figures.COLOURS["forward"], density, traced=traced
-        ),
-        figures.Panel(
-            "backward, from N(0, I)", run.backward, figures.COLOURS["backward"], density, traced=traced
-        ),
+        figures.Panel("forward, from the data", run.forward, figures.COLOURS["forward"], density, **paths),
+        figures.Panel("backward, from N(0, I)", run.backward, figures.COLOURS["backward"], density, **paths),
     ]
     return figures.cloud_animation(
         panels, time_labels(run.times, settings.t_end), extent=simulate.EXTENT, grid=simulate.GRID, height=480

@@ -34,6 +34,7 @@ FIELD_LABELS = {
 }
 START_LABELS = {"target": "target", "box": "box", "point": "point"}
 METHOD_LABELS = {"exact": "exact", "euler": "Euler–Maruyama"}
+TRAIL_LABELS = {"tail": "short tail", "full": "full history"}
 SEED_MAX = 9999
 
 
@@ -61,6 +62,7 @@ OPTIONS: dict[str, Option] = {
     "seed": Option("Random seed", widget="seed"),
     "show_density": Option("Exact density p_t", (True, False), "toggle"),
     "show_paths": Option("Trace a few particles", (True, False), "toggle"),
+    "trail": Option("Traced paths", tuple(TRAIL_LABELS), "segmented"),
     "bandwidth": Option("KDE bandwidth σ₀", user_data.BANDWIDTHS),
     "points": Option("Your points", ("",), "data"),  # "" = none; any user_data.encode'd text is allowed too
 }
@@ -69,6 +71,7 @@ LABELS = {
     "field": FIELD_LABELS,
     "start": START_LABELS,
     "method": METHOD_LABELS,
+    "trail": TRAIL_LABELS,
 }
 
 
@@ -90,12 +93,13 @@ class Settings:
     seed: int = 0
     show_density: bool = True
     show_paths: bool = True
+    trail: str = "tail"
     bandwidth: float = 0.1
     points: str = ""  # own data, user_data.encode'd; used when dataset == "custom"
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
-VIEW_FIELDS = ("field", "show_density", "show_paths")  # how a run is shown, not what is simulated
+VIEW_FIELDS = ("field", "show_density", "show_paths", "trail")  # how a run is shown, not what is simulated
 
 
 def simulation_settings(settings: Settings) -> Settings:

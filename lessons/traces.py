@@ -19,7 +19,8 @@ COLOURS = {
     "backward": "#D55E00",  # vermillion
     "langevin": "#009E73",  # bluish green
     "data": "#CC79A7",  # reddish purple
-    "traced": "#E69F00",  # orange
+    "traced": "#E69F00",  # orange: the particles that carry the splitting lesson's drift arrows
+    "path": "#F0E442",  # yellow, outlined in black: traced paths, unlike every cloud on either theme
     "reference": "#888888",  # grey: exact values, noise floors
 }
 # Densities are drawn as contour lines of √(p / max p) (the uint8 image / 255) at these levels: unlike
@@ -68,27 +69,47 @@ def cloud_trace(points: np.ndarray, colour: str, size: float, name: str) -> dict
     }
 
 
-def paths_trace(paths: np.ndarray) -> dict:
-    """Paths of a few particles, (k+1, M, 2) -> one trace of lines, gap-separated."""
-    return {
+OUTLINE = {"color": "#000000", "width": 1}
+
+
+def paths_trace(paths: np.ndarray, fading: bool = False) -> dict:
+    """Paths of a few particles, (k+1, M, 2) -> one trace of lines, gap-separated; ``fading``: a
+    short tail whose dots fade from the newest position back (tail_opacity)."""
+    trace = {
         "type": "scatter",
         **path_points(paths),
         "mode": "lines",
         "name": "traced particles",
-        "line": {"color": COLOURS["traced"], "width": 2},
+        "line": {"color": COLOURS["path"], "width": 2},
         **NO_HOVER,
+    }
+    if fading:
+        trace |= {"mode": "lines+markers", "marker": tail_marker(len(paths), paths.shape[1])}
+    return trace
+
+
+def tail_marker(length: int, count: int) -> dict:
+    """Markers for ``count`` tails of ``length`` positions (path_points order, a gap after each): small
+    and faint at the oldest position, full size at the newest."""
+    ramp = np.linspace(0.15, 1.0, length, dtype=np.float32) if length > 1 else np.ones(1, np.float32)
+    per_path = np.append(ramp, np.float32(0))  # the gap point has no marker
+    return {
+        "color": COLOURS["path"],
+        "opacity": np.tile(per_path, count),
+        "size": np.tile(3 + 4 * per_path, count),
+        "line": {**OUTLINE, "width": 0.5},
     }
 
 
 def heads_trace(heads: np.ndarray) -> dict:
-    """Where the traced particles are now, (M, 2): a dot at the end of each path."""
+    """Where the traced particles are now, (M, 2): an outlined dot at the end of each path."""
     return {
         "type": "scatter",
         "x": heads[:, 0],
         "y": heads[:, 1],
         "mode": "markers",
         "name": "traced particles, now",
-        "marker": {"color": COLOURS["traced"], "size": 9},
+        "marker": {"color": COLOURS["path"], "size": 10, "line": OUTLINE},
         **NO_HOVER,
     }
 

@@ -256,3 +256,35 @@ def test_a_default_size_animation_is_under_one_megabyte(count, particles, animat
         ).encode()
     )
     assert size < MB, f"{size / MB:.2f} MB"
+
+
+def test_a_fading_tail_shows_only_the_last_positions_newest_brightest():
+    tail = 4
+    panel = Panel("tail", clouds(10, 20), "#D55E00", traced=TRACED, tail=tail)
+    spec = animation([panel], 10)
+    for k, frame in enumerate(spec["frames"]):
+        path = frame["data"][-2]
+        shown = min(k + 1, tail)
+        x = decode(path["x"]).reshape(TRACED, shown + 1)
+        np.testing.assert_array_equal(x[:, :shown], panel.xs[k + 1 - shown : k + 1, :TRACED, 0].T)
+        opacity = decode(path["marker"]["opacity"]).reshape(TRACED, shown + 1)
+        assert (np.diff(opacity[:, :shown], axis=1) > 0).all(), "older positions must be fainter"
+        assert (opacity[:, shown - 1] == 1).all() and (opacity[:, shown] == 0).all()
+
+
+def test_traced_paths_have_a_colour_no_cloud_has():
+    path_colour = figures.COLOURS["path"]
+    assert path_colour not in {figures.COLOURS[name] for name in ("forward", "backward", "langevin", "data")}
+    panel = Panel("cloud", clouds(3, 20), figures.COLOURS["backward"], traced=TRACED, tail=2)
+    spec = animation([panel], 3)
+    paths, heads = spec["data"][-2:]
+    assert paths["line"]["color"] == heads["marker"]["color"] == path_colour
+    assert heads["marker"]["line"]["color"] == "#000000", "outlined, to read on a light background"
+
+
+@pytest.mark.parametrize(("trail", "expected"), [("tail", 8), ("full", None)])
+def test_the_lessons_draw_a_short_tail_by_default_and_the_whole_path_on_request(trail, expected):
+    from lessons import lesson_figures
+
+    assert lesson_figures.trail(Settings(trail=trail)) == expected
+    assert Settings().trail == "tail"
