@@ -8,9 +8,10 @@ import streamlit as st
 from lessons import chart, figures
 
 PRESENTER_CSS = """<style>
-.stMainBlockContainer { font-size: 1.3rem; }
-.stMainBlockContainer h1 { font-size: 2.6rem; }
-.stMainBlockContainer label p { font-size: 1.15rem; }
+.stMainBlockContainer { font-size: 1.4rem; padding-top: 3rem; }
+.stMainBlockContainer h1 { font-size: 2.2rem; padding-bottom: 0.25rem; }
+.stMainBlockContainer label p, .stMainBlockContainer [data-testid="stMarkdownContainer"] p { font-size: 1.35rem; }
+.stMainBlockContainer [data-baseweb="select"] div, .stMainBlockContainer [data-testid="stSliderThumbValue"] { font-size: 1.3rem; }
 </style>"""
 
 
@@ -31,12 +32,28 @@ def show(figure: dict, key: str) -> None:
     chart.plotly_chart(for_projector(figure) if presenting() else figure, key=key)
 
 
+PROJECTOR_FONT = {"size": 22}  # every chart text, in px: readable from the back of a classroom
+PROJECTOR_HEIGHT = 470  # px at most for a chart, Play row included: the whole chart fits a 1280 × 720 screen
+
+
 def for_projector(figure: dict) -> dict:
-    """A copy of ``figure`` for presenter mode: larger type, larger particles, and the time slider
-    moved right to make room for the larger Play/Pause buttons. The figure itself is not changed."""
-    layout = {**figure["layout"], "font": {**figure["layout"].get("font", {}), "size": 18}}
-    if "sliders" in layout:
-        layout["sliders"] = [{**slider, "x": 0.42, "len": 0.58} for slider in layout["sliders"]]
+    """A copy of ``figure`` for presenter mode: every text (ticks, axis and panel titles, legend,
+    buttons, the time readout) at PROJECTOR_FONT, larger particles, at most PROJECTOR_HEIGHT tall,
+    and the time slider moved right to make room for the larger Play/Pause buttons. The figure
+    itself is not changed."""
+    layout = {**figure["layout"], "font": {**figure["layout"].get("font", {}), **PROJECTOR_FONT}}
+    for name, axis in figure["layout"].items():
+        if name.startswith(("xaxis", "yaxis")):
+            title = {"title": {**axis["title"], "font": PROJECTOR_FONT}} if "title" in axis else {}
+            layout[name] = {**axis, "tickfont": PROJECTOR_FONT, **title}
+    layout["annotations"] = [_larger(note) for note in layout.get("annotations", [])]
+    layout["legend"] = _larger(layout.get("legend", {}))
+    layout["updatemenus"] = [_larger(menu) for menu in layout.get("updatemenus", [])]
+    layout["sliders"] = [
+        {**_larger(slider), "x": 0.42, "len": 0.58, "currentvalue": _larger(slider["currentvalue"])}
+        for slider in layout.get("sliders", [])
+    ]
+    layout["height"] = min(layout.get("height", PROJECTOR_HEIGHT), PROJECTOR_HEIGHT)
     data = [
         {**trace, "marker": {**trace.get("marker", {}), "size": 7}}
         if trace.get("meta") == figures.CLOUD
@@ -44,3 +61,8 @@ def for_projector(figure: dict) -> dict:
         for trace in figure["data"]
     ]
     return {**figure, "data": data, "layout": layout}
+
+
+def _larger(part: dict) -> dict:
+    """``part`` of a layout with its font at PROJECTOR_FONT (its colour kept)."""
+    return {**part, "font": {**part.get("font", {}), **PROJECTOR_FONT}}
