@@ -72,6 +72,9 @@ def steps_for(settings: Settings) -> int:
     return steps
 
 
+METHOD_NAMES = {"exact": "exact transition", "euler": "Euler–Maruyama"}
+
+
 def langevin_run(settings: Settings) -> Run:
     """ULA on the dataset p from a chosen start (MATH §1); p never changes, so neither does its density."""
     target = dataset(settings)
@@ -96,20 +99,54 @@ def forward_run(settings: Settings) -> Run:
     trajectory = sde.forward(
         data.sample(settings.particles, generator),
         t_end=settings.t_end,
-        num_steps=steps_for(settings),
+        num_steps=(steps := steps_for(settings)),
         exact=settings.method == "exact",
         generator=generator,
         num_frames=num_frames(settings.particles),
     )
-    h, end = settings.step_size, data.diffused(settings.t_end)
+    h, end = settings.t_end / steps, data.diffused(settings.t_end)
     readouts = (
-        ("DDPM β = 1 − e^{−2h}", f"{-math.expm1(-2 * h):.4f}"),
-        ("ᾱ(T) = e^{−2T}", f"{math.exp(-2 * settings.t_end):.2e}"),
-        ("exact p_T: ‖mean‖", f"{float(end.mean().norm()):.3f}"),
-        ("exact p_T: max |cov − I|", f"{float((end.cov() - torch.eye(2)).abs().max()):.3f}"),
+        ("DDPM $\\beta = 1 - e^{-2h}$ of the step taken, $h = T/S$", f"{-math.expm1(-2 * h):.4f}"),
+        ("$\\bar\\alpha(T) = e^{-2T}$", f"{math.exp(-2 * settings.t_end):.2e}"),
+        (
+            "exact $p_T$: largest $|\\mathrm{cov} - I|$",
+            f"{float((end.cov() - torch.eye(2)).abs().max()):.3f}",
+        ),
+        *_forward_variance_readouts(trajectory, data, settings, steps),
         *_moment_readouts(trajectory.final, end),
     )
     return _package(trajectory, data, settings, generator, readouts)
+
+
+def forward_variance(initial: float, t_end: float, steps: int, method: str) -> float:
+    """The variance per axis at T of the chain started at variance ``initial`` (MATH §2): the exact OU
+    transition gives e^{−2T} v₀ + 1 − e^{−2T}; Euler–Maruyama's x ← (1−h) x + √(2h) ξ with h = T/S gives
+    (1−h)^{2S} v₀ + 2h (1 − (1−h)^{2S}) / (1 − (1−h)²), which tends to 1/(1 − h/2), not 1."""
+    if method == "exact":
+        decay = math.exp(-2 * t_end)
+        return decay * initial + 1 - decay
+    h = t_end / steps
+    if h >= 2:  # |1 − h| ≥ 1: the chain's variance grows without bound
+        return math.inf
+    decay = (1 - h) ** (2 * steps)
+    return decay * initial + 2 * h * (1 - decay) / (1 - (1 - h) ** 2)
+
+
+def _forward_variance_readouts(
+    trajectory: sde.Trajectory, data: GaussianMixture, settings: Settings, steps: int
+) -> tuple[tuple[str, str], ...]:
+    """The cloud's variance per axis at T: the closed form of the chosen method, and measured."""
+    initial = float(torch.diagonal(data.cov()).mean())
+    predicted = forward_variance(initial, settings.t_end, steps, settings.method)
+    measured = float(trajectory.final.var(dim=0).mean())
+    method = METHOD_NAMES[settings.method]
+    return (
+        (
+            f"variance per axis at $T$, closed form ({method})",
+            f"{predicted:.3f}" if predicted < math.inf else "∞ (h ≥ 2)",
+        ),
+        ("variance per axis at $T$, measured", f"{measured:.3f}"),
+    )
 
 
 def backward_run(settings: Settings) -> Run:
@@ -156,7 +193,7 @@ def _ula_readouts(
     predicted = f"{sigma2 / (1 - h / (2 * sigma2)):.3f}" if h < 2 * sigma2 else "∞ (diverges)"
     return (
         ("variance σ² of the target", f"{sigma2:.3f}"),
-        ("ULA variance, closed form σ²/(1 − h/2σ²)", predicted),
+        ("ULA variance, closed form $\\sigma^2 / (1 - h/2\\sigma^2)$", predicted),
         ("ULA variance, measured (second half)", f"{measured:.3f}"),
     )
 

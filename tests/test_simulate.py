@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from core import datasets, metrics
 from lessons import simulate
+from lessons.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -44,3 +47,49 @@ def test_distances_of_a_shifted_cloud_stand_far_above_the_noise_floor():
     shifted = data.sample_diffused(times, 10_000, generator) + torch.tensor([0.5, 0.0])  # (F, N, 2)
     distances = simulate._distances(shifted, data, times, generator)
     assert (distances > 3 * _floor_draws(data, times, seed=4).max()).all(), distances
+
+
+@pytest.mark.parametrize(
+    ("method", "t_end", "steps"),
+    [("exact", 0.5, 25), ("exact", 4.0, 200), ("euler", 4.0, 8), ("euler", 0.5, 5)],
+)
+def test_the_forward_variance_closed_form_matches_a_monte_carlo_chain(method, t_end, steps):
+    # An independent chain, written out here, started from N(0, v₀ I): its variance at T must match.
+    generator = torch.Generator().manual_seed(3)
+    initial, count, h = 0.3, 200_000, t_end / steps
+    x = initial**0.5 * torch.randn(count, generator=generator, dtype=torch.float64)
+    for _ in range(steps):
+        noise = torch.randn(count, generator=generator, dtype=torch.float64)
+        if method == "exact":
+            x = np.exp(-h) * x + (1 - np.exp(-2 * h)) ** 0.5 * noise
+        else:
+            x = (1 - h) * x + (2 * h) ** 0.5 * noise
+    predicted = simulate.forward_variance(initial, t_end, steps, method)
+    assert abs(float(x.var()) - predicted) < 5 * predicted * (2 / count) ** 0.5
+
+
+def test_euler_maruyama_settles_too_wide_and_the_readout_says_by_how_much():
+    settings = Settings(dataset="gaussian", method="euler", step_size=0.5, t_end=8.0, particles=2000)
+    readouts = dict(simulate.forward_run(settings).readouts)
+    closed = float(readouts["variance per axis at $T$, closed form (Euler–Maruyama)"])
+    measured = float(readouts["variance per axis at $T$, measured"])
+    assert closed == pytest.approx(1 / (1 - 0.5 / 2), abs=1e-3)  # 4/3, not 1
+    assert abs(measured - closed) < 0.1
+    exact = dict(simulate.forward_run(replace(settings, method="exact")).readouts)
+    assert float(exact["variance per axis at $T$, closed form (exact transition)"]) == pytest.approx(
+        1, abs=1e-3
+    )
+
+
+def test_the_ddpm_beta_readout_uses_the_step_the_run_takes():
+    settings = Settings(dataset="gaussian", step_size=0.2, t_end=0.5, particles=100)  # S = 2: h = 0.25
+    readouts = dict(simulate.forward_run(settings).readouts)
+    (beta,) = [value for label, value in readouts.items() if label.startswith("DDPM")]
+    assert float(beta) == pytest.approx(1 - np.exp(-2 * 0.25), abs=1e-4)
+
+
+@pytest.mark.parametrize("run", [simulate.forward_run, simulate.langevin_run, simulate.backward_run])
+def test_readout_labels_write_their_maths_as_latex_not_raw_text(run):
+    for label, _ in run(Settings(dataset="gaussian", particles=100)).readouts:
+        outside_maths = label.split("$")[::2]
+        assert not [part for part in outside_maths if "^{" in part or "_{" in part], label
