@@ -1,5 +1,5 @@
 """Langevin Lab's engine: exact mixtures, datasets, particle dynamics and metrics, score network (torch only)."""
 
-from core import datasets, metrics, mixture, score_net, sde
+from core import datasets, metrics, mixture, score_net, sde, shared_cov_kernel
 
-__all__ = ["datasets", "metrics", "mixture", "score_net", "sde"]
+__all__ = ["datasets", "metrics", "mixture", "score_net", "sde", "shared_cov_kernel"]

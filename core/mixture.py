@@ -3,7 +3,9 @@
 p(x) = Σ_k w_k N(x; μ_k, Σ_k).  Under the OU process dx = −x dt + √2 dW a mixture stays a mixture
 (MATH.md §3):  p_t = Σ_k w_k N(e^{−t} μ_k, e^{−2t} Σ_k + (1 − e^{−2t}) I).
 Everything is computed in log space (softmax responsibilities), so far-away points and thousands of
-components stay finite.
+components stay finite. The score below (log-joint -> softmax -> pulls) is the reference implementation;
+mixtures whose components share one covariance take the fast kernel of ``core.shared_cov_kernel``
+instead, chosen in one place (``GaussianMixture._score_at``).
 """
 
 from __future__ import annotations
@@ -15,13 +17,10 @@ import torch
 from torch import Tensor
 
 from core import _checks
+from core.shared_cov_kernel import SharedCovKernel
 
 LOG_TWO_PI = math.log(2.0 * math.pi)
-LOG_NEGLIGIBLE = -80.0  # e^{-80} ≈ 2e-35: a relative weight below float32 resolution, above its denormals
-LOG_UNSHIFTED = 60.0  # logits within ±60 are exponentiated as they are: e^{±60} leaves float32 room for
-# sums over 10⁴ components times means up to 1e6 (e^{88.7} is its largest), and e^{−60} is not denormal
 _CHUNK_ENTRIES = 1 << 22  # rows × components handled at once by the general (per-component) path
-_CACHE_ENTRIES = 3 << 17  # (K, rows) float32 blocks of the shared-covariance score: 1.5 MB, in a 2 MB L2
 
 
 class GaussianMixture:
@@ -45,17 +44,8 @@ class GaussianMixture:
         self.precisions, log_dets = _inverse_and_log_det(self.covs)  # (K, 2, 2), (K,)
         self.log_norms = self.log_weights - 0.5 * log_dets - LOG_TWO_PI  # (K,)
         self.shared_cov = bool((self.covs == self.covs[:1]).all())
-        self._shared_entries = (  # a, b, c of the shared Σ = [[a, b], [b, c]], for marginal_score
-            tuple(float(v) for v in self.covs[0].flatten()[[0, 1, 3]]) if self.shared_cov else None
-        )
-        self._logit_scales = (  # max |log w_k|, max ‖μ_k‖₁, max ‖μ_k‖₂²: bound the logits at every t
-            (
-                float(self.log_weights.abs().amax()),
-                float(self.means.abs().sum(-1).amax()),
-                float(self.means.square().sum(-1).amax()),
-            )
-            if self.shared_cov
-            else None
+        self._shared_kernel = (  # the fast score when every Σ_k = Σ (see _score_at)
+            SharedCovKernel(self.log_weights, self.means, self.covs[0]) if self.shared_cov else None
         )
 
     @property
@@ -72,21 +62,17 @@ class GaussianMixture:
 
     def score(self, x: Tensor) -> Tensor:
         """s(x) = ∇ log p(x) = −Σ_k r_k(x) Σ_k⁻¹ (x − μ_k);  x (N, 2) -> (N, 2)."""
-        x = _checks.points(x, "x")
-        if self.shared_cov:
-            return self._shared_cov_marginal_score(x, 0.0)
-        return torch.cat([self._general_score(rows) for rows in self._chunks(x)])
+        return self._score_at(_checks.points(x, "x"), 0.0)
 
     def marginal_score(self, x: Tensor, t: float) -> Tensor:
         """∇ log p_t(x) for the OU marginal p_t of this mixture;  x (N, 2), t >= 0 -> (N, 2).
 
         Equal to ``self.diffused(t).score(x)`` and usable directly as ``score_fn(x, t)``. This is the
-        simulations' hot path: x's shape is checked, its finiteness is left to the caller.
+        simulations' hot path: x's shape is checked; with a shared covariance its finiteness is left to
+        the caller (the reference path checks it, as ``score`` does).
         """
         t = _checks.non_negative_float(t, "t")
-        if self.shared_cov:
-            return self._shared_cov_marginal_score(_checks.points(x, "x", check_finite=False), t)
-        return self.diffused(t).score(x)
+        return self._score_at(_checks.points(x, "x", check_finite=not self.shared_cov), t)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """n draws: k ~ Categorical(w), x = μ_k + L_k ξ with L_k L_kᵀ = Σ_k;  -> (n, 2)."""
@@ -138,22 +124,14 @@ class GaussianMixture:
         mean = self.mean()
         return second_moment - torch.outer(mean, mean)
 
-    def _shared_cov_marginal_score(self, x: Tensor, t: float) -> Tensor:
-        """∇ log p_t(x) when every Σ_k = Σ: means e^{−t} μ_k, precision P_t in closed form;  x (N, 2)."""
-        a, b, c = _diffused_precision(self._shared_entries, t)
-        precision_t = torch.tensor([[a, b], [b, c]])
-        return _shared_cov_score(
-            x, self.log_weights, math.exp(-t) * self.means, precision_t, self._logit_bound(t)
-        )
-
-    def _logit_bound(self, t: float) -> tuple[float, float]:
-        """(β₀, β₁) with |b_k| <= β₀ and |(P_t μ_k(t))ᵀ x| <= β₁ ‖x‖_∞ for the logits of p_t's
-        responsibilities (see _shared_cov_score):  β₀ = max |log w_k| + ½ e^{−2t} ‖P_t‖₁ max ‖μ_k‖²,
-        β₁ = e^{−t} ‖P_t‖₁ max ‖μ_k‖₁, where ‖P_t‖₁ (largest column sum) is at least P_t's eigenvalues."""
-        a, b, c = _diffused_precision(self._shared_entries, t)
-        norm, decay = max(abs(a) + abs(b), abs(b) + abs(c)), math.exp(-t)
-        log_weight_scale, mean_l1, mean_square = self._logit_scales
-        return log_weight_scale + 0.5 * decay**2 * norm * mean_square, decay * norm * mean_l1
+    def _score_at(self, x: Tensor, t: float) -> Tensor:
+        """∇ log p_t(x) for checked x (N, 2) and t >= 0 -> (N, 2): the one place that chooses between the
+        fast shared-covariance kernel and the reference score of p_t (this mixture itself at t = 0)."""
+        if self._shared_kernel is not None:
+            return self._shared_kernel.score(x, t)
+        if t > 0.0:  # p_t's covariances can round to one shared C far out in t: then p_t takes the kernel
+            return self.diffused(t)._score_at(x, 0.0)
+        return torch.cat([self._reference_score(rows) for rows in self._chunks(x)])
 
     def _chunks(self, x: Tensor) -> tuple[Tensor, ...]:
         rows = max(1, _CHUNK_ENTRIES // self.num_components)
@@ -168,67 +146,11 @@ class GaussianMixture:
         pull_x, pull_y = a * dx + b * dy, b * dx + c * dy  # (K, N)
         return self.log_norms[:, None] - 0.5 * (dx * pull_x + dy * pull_y), pull_x, pull_y
 
-    def _general_score(self, x: Tensor) -> Tensor:
-        """−Σ_k r_k(x) P_k (x − μ_k);  x (N, 2) -> (N, 2)."""
+    def _reference_score(self, x: Tensor) -> Tensor:
+        """The reference score  −Σ_k r_k(x) P_k (x − μ_k), r = softmax_k(log-joint);  x (N, 2) -> (N, 2)."""
         log_joint, pull_x, pull_y = self._log_components(x)  # (K, N) each
         responsibilities = torch.softmax(log_joint, dim=0)  # (K, N)
         return -torch.stack([(responsibilities * pull_x).sum(0), (responsibilities * pull_y).sum(0)], -1)
-
-
-def _shared_cov_score(
-    x: Tensor, log_weights: Tensor, means: Tensor, precision: Tensor, logit_bound: tuple[float, float]
-) -> Tensor:
-    """Score when every Σ_k = Σ:  s(x) = P (Σ_k r_k(x) μ_k − x),  P = Σ⁻¹.
-
-    The term xᵀ P x is the same for every component and cancels in the softmax, so
-    r_k(x) = softmax_k(ℓ_k(x)) with ℓ_k(x) = b_k + (P μ_k)ᵀ x and b_k = log w_k − ½ μ_kᵀ P μ_k.
-    ``logit_bound`` = (β₀, β₁) promises |b_k| <= β₀ and |(P μ_k)ᵀ x| <= β₁ ‖x‖_∞. Many particles are
-    taken in blocks whose (K, rows) logits stay in a core's cache (_CACHE_ENTRIES).
-    """
-    pulled_means = means @ precision  # (K, 2)
-    biases = log_weights - 0.5 * (pulled_means * means).sum(-1)  # (K,)
-    blocks = math.ceil(len(x) * len(means) / _CACHE_ENTRIES)
-    mean_of_means = (  # (2, N)
-        _mean_of_means(x, means, pulled_means, biases, logit_bound)
-        if blocks == 1
-        else torch.cat(
-            [_mean_of_means(rows, means, pulled_means, biases, logit_bound) for rows in x.chunk(blocks)], 1
-        )
-    )
-    return (mean_of_means - x.T).T @ precision  # (N, 2)
-
-
-def _mean_of_means(
-    x: Tensor, means: Tensor, pulled_means: Tensor, biases: Tensor, logit_bound: tuple[float, float]
-) -> Tensor:
-    """Σ_k r_k(x) μ_k for a block of particles;  x (rows, 2) -> (2, rows).
-
-    Particles sit on the last axis, (K, rows), where CPU reductions are fastest, and the softmax is
-    left unnormalised. When |ℓ| <= β₀ + β₁ ‖x‖_∞ <= LOG_UNSHIFTED, e^ℓ = e^{b_k} e^{(P μ_k)ᵀ x} is
-    taken as it is (no overflow, no denormals): e^{b_k} moves into one (3, K) × (K, rows) product that
-    gives Σ_k u_k μ_k and Σ_k u_k: three passes over (K, rows) where the shifted form takes eight.
-    Otherwise (sharp components near t = 0) each particle's largest logit is subtracted first, and
-    weights below e^{LOG_NEGLIGIBLE} of the largest are raised to it: no change in float32, but exp
-    and the product no longer meet denormal numbers, which made them 30-60× slower.
-    """
-    offset, slope = logit_bound
-    if offset <= LOG_UNSHIFTED and offset + slope * float(x.abs().amax()) <= LOG_UNSHIFTED:  # False for NaN
-        unnormalised = (pulled_means @ x.T).exp_()  # (K, rows)
-        means_and_ones = torch.cat([means.T, torch.ones(1, len(means))]) * biases.exp()  # (3, K)
-        sums = means_and_ones @ unnormalised  # (3, rows)
-        return sums[:2] / sums[2]
-    logits = torch.addmm(biases[:, None], pulled_means, x.T)  # (K, rows)
-    unnormalised = logits.sub_(logits.amax(0)).clamp_min_(LOG_NEGLIGIBLE).exp_()  # (K, rows), max 1
-    return (means.T @ unnormalised) / unnormalised.sum(0)
-
-
-def _diffused_precision(cov: tuple[float, float, float], t: float) -> tuple[float, float, float]:
-    """P_t = (e^{−2t} Σ + (1 − e^{−2t}) I)⁻¹ for Σ = [[a, b], [b, c]], in closed form with Python floats
-    (cheaper than the tensor ops at every step of a simulation);  -> its entries (a', b', c')."""
-    keep, fresh = math.exp(-2 * t), -math.expm1(-2 * t)
-    a, b, c = keep * cov[0] + fresh, keep * cov[1], keep * cov[2] + fresh
-    det = a * c - b * b
-    return c / det, -b / det, a / det
 
 
 def _shared_cov_log_prob(x: Tensor, log_weights: Tensor, means: Tensor, cov: Tensor) -> Tensor:

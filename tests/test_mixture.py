@@ -7,8 +7,7 @@ import math
 import pytest
 import torch
 
-from core import datasets, metrics
-from core import mixture as mixture_module
+from core import datasets, metrics, shared_cov_kernel
 from core.mixture import GaussianMixture
 
 PRESETS = sorted(datasets.DATASETS)
@@ -115,6 +114,11 @@ def _shared_anisotropic_mixture() -> GaussianMixture:
     )
 
 
+def _kernel(mixture: GaussianMixture) -> shared_cov_kernel.SharedCovKernel:
+    """The fast score kernel of a shared-covariance mixture, built as GaussianMixture builds it."""
+    return shared_cov_kernel.SharedCovKernel(mixture.log_weights, mixture.means, mixture.covs[0])
+
+
 def _logit_terms(p_t: GaussianMixture, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Float64 b_k = log w_k − ½ μ_kᵀ P μ_k (K,) and (P μ_k)ᵀ x (N, K) of p_t's responsibilities."""
     precision = torch.linalg.inv(p_t.covs[0].double())
@@ -136,7 +140,7 @@ def test_logit_bound_holds_for_every_shared_covariance_mixture_time_and_point(na
     )
     x = torch.cat([_query_points(mixture.diffused(t), seed=6), FAR_POINTS])
     biases, products = _logit_terms(mixture.diffused(t), x)
-    offset, slope = mixture._logit_bound(t)
+    offset, slope = _kernel(mixture).logit_bound(t)
     assert biases.abs().max() <= offset * (1 + 1e-6)
     assert (products.abs().amax(1) <= slope * x.double().abs().amax(1) * (1 + 1e-6)).all()
 
@@ -148,8 +152,8 @@ def test_shared_covariance_score_matches_float64_reference_in_both_exponent_form
     for t, unshifted in ((0.0, False), (1.0, True)):
         p_t = mixture.diffused(t)
         x = _query_points(p_t, seed=7)
-        offset, slope = mixture._logit_bound(t)
-        assert (offset + slope * float(x.abs().amax()) <= mixture_module.LOG_UNSHIFTED) == unshifted
+        offset, slope = _kernel(mixture).logit_bound(t)
+        assert (offset + slope * float(x.abs().amax()) <= shared_cov_kernel.LOG_UNSHIFTED) == unshifted
         reference = _reference_score(p_t, x)
         _assert_scores_close(mixture.marginal_score(x, t), reference)
         _assert_scores_close(p_t.score(x), reference)
@@ -158,9 +162,26 @@ def test_shared_covariance_score_matches_float64_reference_in_both_exponent_form
 def test_shared_covariance_score_in_cache_sized_blocks_matches_float64_reference(monkeypatch):
     mixture = datasets.make("two_moons", generator=_gen(0))
     x = _query_points(mixture.diffused(0.5), seed=8)  # (300, 2)
-    monkeypatch.setattr(mixture_module, "_CACHE_ENTRIES", 7 * mixture.num_components)  # 43 blocks, uneven
+    monkeypatch.setattr(shared_cov_kernel, "_CACHE_ENTRIES", 7 * mixture.num_components)  # 43 blocks, uneven
     for t in (0.0, 0.5):
         _assert_scores_close(mixture.marginal_score(x, t), _reference_score(mixture.diffused(t), x))
+
+
+@pytest.mark.parametrize("t", TIMES)
+@pytest.mark.parametrize("name", [*SHARED_PRESETS, "shared anisotropic"])
+def test_shared_covariance_kernel_agrees_with_the_reference_score(name, t):
+    # the fast kernel (the one GaussianMixture takes for these mixtures) against the readable
+    # log-joint -> softmax -> pulls score of the same p_t, both float32
+    mixture = (
+        _shared_anisotropic_mixture()
+        if name == "shared anisotropic"
+        else datasets.make(name, generator=_gen(0))
+    )
+    p_t = mixture.diffused(t)
+    x = _query_points(p_t, seed=9)
+    reference = p_t._reference_score(x)
+    _assert_scores_close(_kernel(mixture).score(x, t), reference)
+    _assert_scores_close(mixture.marginal_score(x, t), reference)
 
 
 FAR_POINTS = torch.tensor([[1e3, 1e3], [-1e3, 0.0], [0.0, 1e3], [1e3, -1e3], [-700.0, -1e3], [1e3, 1.0]])

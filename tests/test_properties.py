@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from core import datasets, metrics, sde
+from core import datasets, metrics, sde, shared_cov_kernel
 from core.mixture import GaussianMixture
 from lessons import user_data
 from lessons.settings import FIELD_NAMES, OPTIONS, SEED_MAX, Settings, parse_query, to_query
@@ -362,7 +362,8 @@ def test_logit_bound_of_any_shared_covariance_mixture_holds_at_any_time_and_poin
     diffused_means = decay * mixture.means.double()
     pulled = diffused_means @ torch.linalg.inv(cov_t)  # (K, 2)
     biases = mixture.weights.double().log() - 0.5 * (pulled * diffused_means).sum(-1)
-    offset, slope = mixture._logit_bound(t)
+    kernel = shared_cov_kernel.SharedCovKernel(mixture.log_weights, mixture.means, mixture.covs[0])
+    offset, slope = kernel.logit_bound(t)
     assert float(biases.abs().max()) <= offset * (1 + 1e-6) + 1e-9, (biases, offset)
     products = points.double() @ pulled.T  # (N, K)
     reach = slope * points.double().abs().amax(1) * (1 + 1e-6) + 1e-9
