@@ -138,16 +138,23 @@ def distance_chart(page: Page, run: simulate.Run) -> dict:
     )
 
 
-def loss_figure(losses: np.ndarray) -> dict:
-    """The denoising loss per step, with a running mean over 50 steps."""
+LOSS_WINDOW = 50  # steps in the loss chart's running mean, at most a fifth of the steps so far
+
+
+def loss_figure(losses: np.ndarray, floor: float | None = None) -> dict:
+    """The denoising loss per step (S,), its running mean, and the exact score's loss ``floor`` as a
+    dashed level (no network can go below it)."""
     steps = np.arange(1, len(losses) + 1)
-    window = min(50, len(losses))
+    window = max(1, min(LOSS_WINDOW, len(losses) // 5))
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
     series = {
         "loss": (losses, figures.COLOURS["reference"]),
-        "mean of 50": (np.r_[np.full(window - 1, np.nan), smooth], figures.COLOURS["backward"]),
+        f"mean of {window} steps": (np.r_[np.full(window - 1, np.nan), smooth], figures.COLOURS["backward"]),
     }
-    return still_figures.line_chart(steps, series, x_title="training step", y_title="‖σ_t s_θ + ε‖²")
+    reference = None if floor is None else ("the exact score's loss: the floor", floor)
+    return still_figures.line_chart(
+        steps, series, x_title="training step", y_title="denoising loss", reference=reference
+    )
 
 
 def field_comparison(fields: simulate.FieldComparison) -> dict:

@@ -55,12 +55,20 @@ def training(settings: Settings) -> simulate.TrainedScore | None:
         if not job.done:
             steps, done = settings.train_steps, len(job.losses)
             st.progress(done / steps, text=f"Step {done:,} of {steps:,} · loss {job.losses[-1]:.3f}")
-            show(lesson_figures.loss_figure(np.array(job.losses)), "live_loss")
+            show(lesson_figures.loss_figure(np.array(job.losses), loss_floor(settings)), "live_loss")
             st.rerun()
     stop.empty()
     st.session_state["training_job"] = None
     _remember(_training_key(settings), simulate.finish_training(job))
     return trained_score(settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Computing the exact score's loss…")
+def loss_floor(settings: Settings) -> float:
+    """Cached ``simulate.exact_score_loss`` of the settings' dataset."""
+    return simulate.exact_score_loss(
+        Settings(dataset=settings.dataset, points=settings.points, bandwidth=settings.bandwidth)
+    )
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Generating with the exact and the learned score…")
@@ -83,5 +91,10 @@ def learning_views(settings: Settings, trained: simulate.TrainedScore) -> None:
     st.markdown(
         f"**Distance to the data (SW):** exact score `{run.exact_distance:.3f}`, learned score "
         f"`{run.snapshot_clouds[-1][2]:.3f}`; two data samples differ by `{run.noise_floor:.3f}`."
+    )
+    st.caption(
+        "Each distance compares one finite cloud with one finite sample of the data, so it carries "
+        "sampling noise about as large as the data-vs-data distance: a learned score can read a little "
+        "better than the exact one by chance. Differences smaller than that distance are noise."
     )
     show(lesson_figures.snapshot_row(run), "snapshots")

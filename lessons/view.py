@@ -76,13 +76,13 @@ def _learning(page: Page, settings: Settings) -> None:
     trained = training_store.training(settings)
     downloads.share_and_download(page.name, settings, page.controls, None)
     if trained is None:
-        st.info("Press **Train the network** to fit s_θ to this dataset (a few seconds).")
+        st.info("Press **Train the network** to fit s_θ to this dataset; a progress bar shows how far it is.")
         return
     state = "stopped early" if trained.stopped else "done"
     st.caption(
         f"Trained for {len(trained.losses):,} steps ({state}); shared with everyone using this server."
     )
-    show(lesson_figures.loss_figure(trained.losses), "loss")
+    show(lesson_figures.loss_figure(trained.losses, training_store.loss_floor(settings)), "loss")
     training_store.learning_views(settings, trained)
 
 

@@ -56,7 +56,10 @@ def test_stopped_training_keeps_its_work_with_a_final_snapshot():
     simulate.advance_training(job)  # one chunk of TRAIN_CHUNK steps, then the student presses Stop
     stopped = simulate.finish_training(job)
     assert stopped.stopped and len(stopped.losses) == simulate.TRAIN_CHUNK
-    assert [step for step, _ in stopped.snapshots] == [30, 150, simulate.TRAIN_CHUNK]
+    earlier = [
+        step for step in simulate.snapshot_steps(600) if step < simulate.TRAIN_CHUNK
+    ]  # 30 of 30, 150, 600
+    assert [step for step, _ in stopped.snapshots] == [*earlier, simulate.TRAIN_CHUNK]
     x = torch.tensor([[0.1, -0.2]])
     with torch.no_grad():
         assert torch.equal(stopped.model()(x, 0.5), job.model(x, 0.5))
@@ -70,3 +73,34 @@ def test_training_in_chunks_is_reproducible_for_a_seed():
     assert all(
         torch.equal(first.snapshots[-1][1][k], second.snapshots[-1][1][k]) for k in first.snapshots[-1][1]
     )
+
+
+def test_the_exact_score_loss_on_a_gaussian_matches_its_closed_form():
+    # data N(0, I): p_t = N(0, I) and s = −x, so σ_t s(x_t) + ε = −σ_t e^{−t} x₀ + e^{−2t} ε and
+    # E‖·‖² = 2 e^{−2t}; averaged over log t uniform on [a, b]: 2 (E₁(2a) − E₁(2b)) / ln(b / a).
+    from core.score_net import ScoreNetConfig
+
+    a, b = ScoreNetConfig().t_min, ScoreNetConfig().t_max
+    t = np.geomspace(a, b, 200_001)
+    closed = 2 * np.trapezoid(np.exp(-2 * t), np.log(t)) / np.log(b / a)
+    estimates = [simulate.exact_score_loss(Settings(dataset="gaussian", seed=seed)) for seed in range(3)]
+    assert all(abs(estimate - closed) < 0.03 for estimate in estimates), (estimates, closed)
+
+
+def test_no_network_beats_the_exact_score_loss_floor():
+    settings = Settings(dataset="two_moons", train_steps=200, seed=1)
+    trained = simulate.train_score(settings)
+    floor = simulate.exact_score_loss(settings)
+    assert np.mean(trained.losses[-100:]) > floor - 0.05  # the last 100 batch losses, each noisy
+
+
+def test_the_loss_chart_draws_its_running_mean_and_the_floor_even_after_fifty_steps():
+    from helpers_apptest import decode, figure_spec
+
+    from lessons import lesson_figures
+
+    spec = figure_spec(lesson_figures.loss_figure(np.linspace(2, 1, 50).astype(np.float32), floor=0.84))
+    mean = next(trace for trace in spec["data"] if trace["name"].startswith("mean of"))
+    assert np.isfinite(decode(mean["y"]).astype(float)).sum() > 1, "a mean of one point draws no line"
+    assert spec["layout"]["shapes"][0]["y0"] == 0.84
+    assert "σ" not in spec["layout"]["yaxis"]["title"]["text"], "plotly.js shows raw maths as text"
