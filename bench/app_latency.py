@@ -20,7 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # repository root: lessons, bench, harness
 
 import cProfile
+import dataclasses
 import functools
+import inspect
 import io
 import pstats
 import re
@@ -39,18 +41,17 @@ from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from bench._results import machine_line, write_section
 from harness.payloads import chart_payloads
-from lessons import chart, figures, simulate
+from lessons import chart, figures, registry, still_figures
 from lessons.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {  # page -> the simulate function its cached engine call runs
-    "langevin": "langevin_run",
-    "forward": "forward_run",
-    "splitting": "split_run",
-    "backward": "backward_run",
-    "duality": "duality_run",
-}
-FIGURE_BUILDERS = ("cloud_animation", "line_chart", "drift_arrows")
+# the lesson pages with an engine run (the registry's Page.run) and a step size
+PAGES = tuple(page.name for page in registry.LESSONS if page.run is not None and "step_size" in page.controls)
+FIGURE_BUILDERS = (
+    (figures, "cloud_animation"),
+    (still_figures, "line_chart"),
+    (still_figures, "drift_arrows"),
+)
 PARTS = ("simulation", "figures", "serialise")
 REPEATS = 7  # timed uncached reruns per page, and as many cached ones
 RUN_TIMEOUT = 120.0  # seconds per AppTest run (AppTest's default, 3 s, is too short on a busy machine)
@@ -92,19 +93,23 @@ class Parts:
 
 @contextmanager
 def instrumented(parts: Parts) -> Iterator[None]:
-    """Time the simulate ``*_run`` functions, the figure builders and ``chart.figure_json`` (the JSON
-    every chart sends) by replacing the module attributes the app looks them up through."""
-    targets = [(simulate, name, "simulation") for name in PAGES.values()]
-    targets += [(figures, name, "figures") for name in FIGURE_BUILDERS]
+    """Time the pages' engine runs (``Page.run``, which the engine cache looks up in the registry), the
+    figure builders and ``chart.figure_json`` (the JSON every chart sends) by replacing the registry
+    entries and the module attributes the app looks them up through."""
+    targets = [(module, name, "figures") for module, name in FIGURE_BUILDERS]
     targets += [(chart, "figure_json", "serialise")]
     originals = [(module, name, getattr(module, name)) for module, name, _ in targets]
+    pages = {name: registry.BY_NAME[name] for name in PAGES}
     for module, name, part in targets:
         setattr(module, name, parts.timed(part, getattr(module, name)))
+    for name, page in pages.items():
+        registry.BY_NAME[name] = dataclasses.replace(page, run=parts.timed("simulation", page.run))
     try:
         yield
     finally:
         for module, name, original in originals:
             setattr(module, name, original)
+        registry.BY_NAME.update(pages)
 
 
 @dataclass
@@ -191,7 +196,7 @@ def move(at: AppTest, step_size: float, seed: int) -> None:
 def measure(page: str, thread: ScriptThread, parts: Parts) -> tuple[PageResult, AppTest]:
     """First load, chart sizes and cached reruns at the defaults, then uncached reruns after a move."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=RUN_TIMEOUT).run()
-    at.switch_page(f"lessons/{page}.py")
+    at.switch_page(registry.page(page).script)
     first_load, _ = timed_run(at, thread)
     default_h = at.select_slider(key="step_size").value
     charts = {key: len(payload) for key, payload in chart_payloads(at).items()}
@@ -231,16 +236,19 @@ def profile_rerun(result: PageResult, at: AppTest, thread: ScriptThread) -> psta
 def profile_summary(stats: pstats.Stats, page: str) -> list[str]:
     """Markdown bullets: the profiled rerun's total, its parts with their biggest callees, and the
     top self-time functions."""
-    groups = {
-        "simulation": ("lessons/simulate.py", PAGES[page]),
-        "figure building": ("lessons/figures.py", FIGURE_BUILDERS),
-        "chart serialisation (`chart.figure_json`)": ("lessons/chart.py", ("figure_json",)),
-        "cache store (pickle)": ("caching/cache_data_api.py", ("write_result",)),
+    run = registry.page(page).run
+    groups = {  # label -> (file, function) pairs
+        "simulation": [(inspect.getfile(run), run.__name__)],
+        "figure building": [
+            (inspect.getfile(getattr(module, name)), name) for module, name in FIGURE_BUILDERS
+        ],
+        "chart serialisation (`chart.figure_json`)": [("lessons/chart.py", "figure_json")],
+        "cache store (pickle)": [("caching/cache_data_api.py", "write_result")],
     }
     total = 1e3 * stats.total_tt
     lines = [f"- profiled rerun: {total:.0f} ms (profiling inflates Python-heavy code such as plotly's)"]
-    for label, (file, names) in groups.items():
-        keys = [key for key in stats.stats if key[0].endswith(file) and key[2] in names]
+    for label, functions in groups.items():
+        keys = [key for key in stats.stats if any(key[0].endswith(f) and key[2] == n for f, n in functions)]
         ms = 1e3 * sum(stats.stats[key][3] for key in keys)
         callees: dict[tuple, float] = defaultdict(float)
         for key in keys:
@@ -320,8 +328,8 @@ a neighbouring allowed value and setting a new seed, so each of the {REPEATS} ti
 simulation (checked: exactly one simulate call per rerun); the smaller h (more steps) is used in 4 of
 the {REPEATS}, so the median leans to the dearer side. "Script-thread CPU" = CPU time of AppTest's
 script thread in those reruns, which other processes on the machine do not inflate (wall time does).
-Simulation / figures / serialise = wall time inside `lessons.simulate.*_run`, the `lessons.figures`
-builders and `lessons.chart.figure_json` (the JSON every chart sends); the rest is Streamlit (widgets,
+Simulation / figures / serialise = wall time inside the page's engine run (the registry's `Page.run`),
+the figure builders (`cloud_animation`, `line_chart`, `drift_arrows`) and `lessons.chart.figure_json` (the JSON every chart sends); the rest is Streamlit (widgets,
 markdown, cache pickling) and AppTest's parsing. "Cached rerun" = the same settings again
 ({REPEATS} runs): the figures are rebuilt and serialised even then. Chart JSON = the bytes each chart
 component sends, at the defaults. Not measured: websocket transfer and plotly.js rendering in the browser.
