@@ -40,7 +40,7 @@ def _one_cloud(page: Page, settings: Settings) -> None:
     figure = lesson_figures.cloud_figure(page, run, settings, arrows)
     show(figure, "cloud")
     downloads.share_and_download(
-        page.name, settings, page.controls, figure, (run.times, run.xs, run.density, page.colour)
+        page.name, settings, page.controls, figure, downloads.run_clip(page, settings, run)
     )
     readouts.one_cloud_readouts(page, run)
 
@@ -54,7 +54,9 @@ def _split(page: Page, settings: Settings) -> None:
     animation = lesson_figures.split_animation(run, settings)
     show(animation, "cloud")
     show(lesson_figures.split_distances(run), "distance_chart")
-    downloads.share_and_download(page.name, settings, page.controls, animation)
+    downloads.share_and_download(
+        page.name, settings, page.controls, animation, downloads.split_clip(page, settings, run)
+    )
 
 
 def _duality(page: Page, settings: Settings) -> None:
@@ -67,14 +69,14 @@ def _duality(page: Page, settings: Settings) -> None:
     figure = lesson_figures.duality_figure(run, settings)
     show(figure, "cloud")
     downloads.share_and_download(
-        page.name, settings, page.controls, figure, (run.times, run.backward, run.density, page.colour)
+        page.name, settings, page.controls, figure, downloads.duality_clip(page, settings, run)
     )
     show(lesson_figures.duality_distances(run), "distance_chart")
 
 
 def _learning(page: Page, settings: Settings) -> None:
     trained = training_store.training(settings)
-    downloads.share_and_download(page.name, settings, page.controls, None)
+    downloads.share_and_download(page.name, settings, page.controls, None, trained=trained)
     if trained is None:
         st.info("Press **Train the network** to fit s_θ to this dataset; a progress bar shows how far it is.")
         return
