@@ -1,5 +1,10 @@
 # Two commands from a fresh clone: `make run` and `make test`.
 PYTHON ?= python3
+# The port `make run` serves the app on: `make run PORT=8600`
+PORT ?= 8501
+# `make run TORCH_INDEX=https://download.pytorch.org/whl/cpu`: the venv gets requirements.txt's torch from
+# that index first (a CPU-only build, not pip's default CUDA one); then the rest of requirements.txt
+TORCH_INDEX ?=
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -10,6 +15,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(if $(TORCH_INDEX),$(BIN)/pip install --quiet "$$(grep '^torch==' requirements.txt)" --index-url $(TORCH_INDEX))
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
@@ -20,7 +26,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 # MALLOC_ARENA_MAX=2: glibc otherwise keeps a heap per thread that simulated, and the server's memory
 # creeps up with every new session (bench/soak.py measured both).
 run: $(VENV)/.runtime
-	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -2,8 +2,19 @@
 
 import streamlit as st
 
-from lessons import engine_cache, lesson_figures
+from lessons import engine_cache, lesson_figures, registry
 from lessons.presenter import presenting, show
+
+# One line per page under its link (the registry's titles name them; this says what each shows).
+DESCRIPTIONS = {
+    "langevin": "Langevin dynamics leaves its target unchanged: particles move, the distribution does not.",
+    "forward": "The forward (Ornstein–Uhlenbeck) process turns data into Gaussian noise.",
+    "splitting": "One Langevin step splits into a forward step and a backward step.",
+    "backward": "The backward process, driven by the score, turns noise back into data.",
+    "duality": "Forward and backward are dual: run back from p_T, the cloud matches the forward one at every time.",
+    "learning": "A small network learns the score from examples alone (denoising score matching), trained live.",
+    "own-data": "Draw or upload your own points and use them as the dataset of every lesson.",
+}
 
 st.title("Langevin Lab")
 if not presenting():  # presenter mode: figures only
@@ -21,10 +32,13 @@ st.caption(
     "process (now distributed as $p_{t+h}$, h = 0.2), and after the backward step that follows: back at "
     "$p_t$, though every particle has moved. Grey lines are contours of the exact density."
 )
-st.markdown(
-    "**The lessons**, in order: (1) Langevin dynamics leaves its target unchanged; (2) the forward "
-    "process turns data into Gaussian noise; (3) one Langevin step splits into a forward and a backward "
-    "step; (4) the backward process turns noise into data; (5) forward and backward are dual; (6) a "
-    "small network learns the score. Bring **your own data** (drawn or uploaded) to any lesson. Every "
-    "setting lives in the page's address: copy it to share an exact setup."
-)
+st.subheader("The lessons", anchor=False)
+for page in (*registry.LESSONS, registry.OWN_DATA):  # in order, then own data
+    st.page_link(page.script, label=page.title, icon=page.icon)
+    if not presenting():
+        st.caption(DESCRIPTIONS.get(page.name, ""))
+if not presenting():
+    st.markdown(
+        "Every setting lives in the page's address: copy it to share an exact setup. Bring **your own "
+        "data** (drawn or uploaded) to any lesson."
+    )

@@ -32,6 +32,14 @@ def controls(page: Page) -> Settings:
         st.info(note, icon=":material/link_off:")
     for name in page.controls:
         _widget(name)
+    st.button(
+        "Reset to defaults",
+        key=f"_reset_{page.name}",
+        icon=":material/restart_alt:",
+        on_click=reset_to_defaults,
+        args=(page,),
+        help="Every control of this page back to where the lesson starts.",
+    )
     settings = replace(page.defaults, **{name: st.session_state[name] for name in page.controls})
     if settings.dataset == "custom" and "own_data" in st.session_state:
         points, bandwidth = st.session_state["own_data"]
@@ -49,6 +57,16 @@ def arrival_settings(
     if kept_settings is not None and not set(query) & set(FIELD_NAMES):
         return kept_settings, []
     return parse_query(query, page.defaults)
+
+
+def reset_to_defaults(page: Page) -> None:
+    """The Reset button's callback, run before the rerun draws the widgets: every control of ``page``
+    back to its default and the settings kept for the page forgotten; the address follows when
+    ``controls`` writes the (default) settings back to it."""
+    for name in page.controls:
+        st.session_state[name] = getattr(page.defaults, name)
+    st.session_state.pop(f"_kept_{page.name}", None)
+    st.session_state.pop("_url_notes", None)
 
 
 def kept(page: Page) -> Settings | None:
