@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons import figures, simulate, still_figures
+from lessons import duality_model, figures, score_learning, simulate, splitting_model, still_figures
 from lessons.registry import Page
 from lessons.settings import Settings
 
@@ -58,20 +58,20 @@ def time_labels(times: np.ndarray, t_end: float | None = None, symbol: str = "t"
 
 
 def triangle_figure(clouds: tuple[np.ndarray, ...]) -> dict:
-    """The home page's forward + backward = identity picture from ``simulate.triangle_clouds()``."""
+    """The home page's forward + backward = identity picture from ``splitting_model.triangle_clouds()``."""
     return still_figures.split_triangle(*clouds, extent=simulate.EXTENT, grid=simulate.GRID)
 
 
-def drift_figure(run: simulate.SplitRun, settings: Settings, cloud: np.ndarray) -> dict:
+def drift_figure(run: splitting_model.SplitRun, settings: Settings, cloud: np.ndarray) -> dict:
     """The cloud (N, 2) with forward, backward and Langevin drift arrows on a few of its particles."""
-    vectors = simulate.drifts_for(settings, cloud)
+    vectors = splitting_model.drifts_for(settings, cloud)
     drifts = {DRIFT_LABELS[name]: (vectors[name], figures.COLOURS[name]) for name in DRIFT_LABELS}
     return still_figures.drift_arrows(
         cloud, drifts, extent=simulate.EXTENT, grid=simulate.GRID, density=run.density
     )
 
 
-def split_animation(run: simulate.SplitRun, settings: Settings) -> dict:
+def split_animation(run: splitting_model.SplitRun, settings: Settings) -> dict:
     """Three panels under repeated forward halves, backward halves, and both."""
     panels = [
         figures.Panel(title=name, xs=xs, colour=colour, density=run.density)
@@ -83,7 +83,7 @@ def split_animation(run: simulate.SplitRun, settings: Settings) -> dict:
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=420)
 
 
-def split_distances(run: simulate.SplitRun) -> dict:
+def split_distances(run: splitting_model.SplitRun) -> dict:
     """Distance of each repeated-halves cloud to p_t after every step."""
     steps = np.arange(len(next(iter(run.distances.values()))))
     series = {
@@ -99,7 +99,7 @@ def split_distances(run: simulate.SplitRun) -> dict:
     )
 
 
-def duality_figure(run: simulate.DualityRun, settings: Settings) -> dict:
+def duality_figure(run: duality_model.DualityRun, settings: Settings) -> dict:
     """Forward cloud at t beside backward cloud at t′ = T − t, one frame per t."""
     density = run.density if settings.show_density else None
     paths = {"traced": simulate.TRACED if settings.show_paths else 0, "tail": trail(settings)}
@@ -112,7 +112,7 @@ def duality_figure(run: simulate.DualityRun, settings: Settings) -> dict:
     )
 
 
-def duality_distances(run: simulate.DualityRun) -> dict:
+def duality_distances(run: duality_model.DualityRun) -> dict:
     """Distances between the two clouds, and of the backward cloud to the exact p_t, over t."""
     colours = [figures.COLOURS["langevin"], figures.COLOURS["backward"]]
     series = {
@@ -157,7 +157,7 @@ def loss_figure(losses: np.ndarray, floor: float | None = None) -> dict:
     )
 
 
-def field_comparison(fields: simulate.FieldComparison) -> dict:
+def field_comparison(fields: score_learning.FieldComparison) -> dict:
     """The learned field against the exact one at t, and where the error matters."""
     return still_figures.field_comparison(
         simulate.arrow_origins(),
@@ -170,17 +170,17 @@ def field_comparison(fields: simulate.FieldComparison) -> dict:
     )
 
 
-def learned_figure(run: simulate.LearnedRun) -> dict:
+def learned_figure(run: score_learning.LearnedRun) -> dict:
     """Backward clouds with the exact score and with the learned score, animated together."""
     panels = [
         figures.Panel("exact score", run.exact, figures.COLOURS["langevin"], run.density),
         figures.Panel("learned score s_θ", run.learned, figures.COLOURS["backward"], run.density),
     ]
-    labels = time_labels(run.times, simulate.LEARNED_T_END)
+    labels = time_labels(run.times, score_learning.LEARNED_T_END)
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)
 
 
-def snapshot_row(run: simulate.LearnedRun) -> dict:
+def snapshot_row(run: score_learning.LearnedRun) -> dict:
     """The final cloud of every training snapshot, side by side, with its distance to the data."""
     clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
     titles = [f"after {step:,} steps: SW {distance:.3f}" for step, _, distance in run.snapshot_clouds]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lessons import simulate
+from lessons import duality_model, simulate, splitting_model
 from lessons.figures import COLOURS
 from lessons.settings import Settings
 
@@ -85,7 +85,7 @@ LESSONS = (
         "lessons/splitting.py",
         defaults=Settings(dataset="two_moons", step_size=0.1, time=0.3, lam=1.0, particles=500),
         controls=("dataset", "time", "particles", "step_size", "lam", "seed"),
-        run=simulate.split_run,
+        run=splitting_model.split_run,
         colour=COLOURS["langevin"],
         layout="split",
     ),
@@ -122,7 +122,7 @@ LESSONS = (
             "show_paths",
             "trail",
         ),
-        run=simulate.duality_run,
+        run=duality_model.duality_run,
         colour=COLOURS["backward"],
         layout="duality",
     ),

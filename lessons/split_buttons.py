@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lessons import simulate
+from lessons import splitting_model
 from lessons.settings import Settings
 
 HALF_STEPS = {"forward": "Forward half", "backward": "Backward half", "both": "Both halves"}
 
 
-def stepped_cloud(run: simulate.SplitRun, settings: Settings) -> np.ndarray:
+def stepped_cloud(run: splitting_model.SplitRun, settings: Settings) -> np.ndarray:
     """The splitting lesson's cloud after the halves the student applied with the buttons; (N, 2)."""
     state = st.session_state.get("split_state")
     if state is None or state["settings"] != settings:
@@ -21,7 +21,7 @@ def stepped_cloud(run: simulate.SplitRun, settings: Settings) -> np.ndarray:
     for column, (which, label) in zip(buttons, HALF_STEPS.items(), strict=False):
         if column.button(label, key=f"half_{which}", width="stretch"):
             seed = settings.seed * 1000 + len(state["applied"]) + 1
-            state = {**state, "cloud": simulate.half_step(settings, state["cloud"], which, seed)}
+            state = {**state, "cloud": splitting_model.half_step(settings, state["cloud"], which, seed)}
             state["applied"] = [*state["applied"], which]
     if buttons[3].button("Reset", key="half_reset", width="stretch"):
         state = {"settings": settings, "cloud": run.cloud, "applied": []}

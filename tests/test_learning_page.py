@@ -7,7 +7,7 @@ import torch
 from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, open_page
 
-from lessons import simulate, training_store
+from lessons import score_learning, training_store
 from lessons.settings import Settings
 
 TINY = {"train_steps": "50", "particles": "200", "seed": "7"}
@@ -33,8 +33,8 @@ def test_training_draws_the_loss_fields_samples_and_snapshots_without_exception(
 def test_moving_time_or_particles_after_training_never_retrains(monkeypatch):
     training_store._model_store().clear()
     calls = []
-    real_advance = simulate.advance_training
-    monkeypatch.setattr(simulate, "advance_training", lambda job: calls.append(1) or real_advance(job))
+    real_advance = score_learning.advance_training
+    monkeypatch.setattr(score_learning, "advance_training", lambda job: calls.append(1) or real_advance(job))
     at = open_page("learning", **TINY)
     at.button(key="train").click().run()
     at.select_slider(key="time").set_value(1.0).run()
@@ -45,21 +45,21 @@ def test_moving_time_or_particles_after_training_never_retrains(monkeypatch):
 
 
 def test_snapshots_are_taken_after_few_more_and_all_steps():
-    assert simulate.snapshot_steps(2000) == (100, 500, 2000)
-    trained = simulate.train_score(Settings(dataset="two_modes", train_steps=40, seed=1))
+    assert score_learning.snapshot_steps(2000) == (100, 500, 2000)
+    trained = score_learning.train_score(Settings(dataset="two_modes", train_steps=40, seed=1))
     assert [step for step, _ in trained.snapshots] == [2, 10, 40]
     assert len(trained.losses) == 40 and not trained.stopped
 
 
 def test_stopped_training_keeps_its_work_with_a_final_snapshot():
-    job = simulate.start_training(Settings(dataset="two_modes", train_steps=600, seed=1))
-    simulate.advance_training(job)  # one chunk of TRAIN_CHUNK steps, then the student presses Stop
-    stopped = simulate.finish_training(job)
-    assert stopped.stopped and len(stopped.losses) == simulate.TRAIN_CHUNK
+    job = score_learning.start_training(Settings(dataset="two_modes", train_steps=600, seed=1))
+    score_learning.advance_training(job)  # one chunk of TRAIN_CHUNK steps, then the student presses Stop
+    stopped = score_learning.finish_training(job)
+    assert stopped.stopped and len(stopped.losses) == score_learning.TRAIN_CHUNK
     earlier = [
-        step for step in simulate.snapshot_steps(600) if step < simulate.TRAIN_CHUNK
+        step for step in score_learning.snapshot_steps(600) if step < score_learning.TRAIN_CHUNK
     ]  # 30 of 30, 150, 600
-    assert [step for step, _ in stopped.snapshots] == [*earlier, simulate.TRAIN_CHUNK]
+    assert [step for step, _ in stopped.snapshots] == [*earlier, score_learning.TRAIN_CHUNK]
     x = torch.tensor([[0.1, -0.2]])
     with torch.no_grad():
         assert torch.equal(stopped.model()(x, 0.5), job.model(x, 0.5))
@@ -67,7 +67,7 @@ def test_stopped_training_keeps_its_work_with_a_final_snapshot():
 
 def test_training_in_chunks_is_reproducible_for_a_seed():
     first, second = (
-        simulate.train_score(Settings(dataset="two_modes", train_steps=300, seed=4)) for _ in range(2)
+        score_learning.train_score(Settings(dataset="two_modes", train_steps=300, seed=4)) for _ in range(2)
     )
     assert np.array_equal(first.losses, second.losses)
     assert all(
@@ -83,14 +83,16 @@ def test_the_exact_score_loss_on_a_gaussian_matches_its_closed_form():
     a, b = ScoreNetConfig().t_min, ScoreNetConfig().t_max
     t = np.geomspace(a, b, 200_001)
     closed = 2 * np.trapezoid(np.exp(-2 * t), np.log(t)) / np.log(b / a)
-    estimates = [simulate.exact_score_loss(Settings(dataset="gaussian", seed=seed)) for seed in range(3)]
+    estimates = [
+        score_learning.exact_score_loss(Settings(dataset="gaussian", seed=seed)) for seed in range(3)
+    ]
     assert all(abs(estimate - closed) < 0.03 for estimate in estimates), (estimates, closed)
 
 
 def test_no_network_beats_the_exact_score_loss_floor():
     settings = Settings(dataset="two_moons", train_steps=200, seed=1)
-    trained = simulate.train_score(settings)
-    floor = simulate.exact_score_loss(settings)
+    trained = score_learning.train_score(settings)
+    floor = score_learning.exact_score_loss(settings)
     assert np.mean(trained.losses[-100:]) > floor - 0.05  # the last 100 batch losses, each noisy
 
 

@@ -35,7 +35,7 @@ def test_distances_of_exact_clouds_of_any_size_sit_at_the_noise_floor(particles)
     times = [0.05 * k for k in range(24)]
     generator = torch.Generator().manual_seed(1)
     exact_clouds = data.sample_diffused(times, particles, generator)  # (F, N, 2)
-    distances = simulate._distances(exact_clouds, data, times, generator)
+    distances = simulate.distances_to_marginal(exact_clouds, data, times, generator)
     ratio = np.median(distances) / np.median(_floor_draws(data, times, seed=2))
     assert 0.85 <= ratio <= 1.18, ratio
 
@@ -45,7 +45,7 @@ def test_distances_of_a_shifted_cloud_stand_far_above_the_noise_floor():
     times = [0.05 * k for k in range(12)]
     generator = torch.Generator().manual_seed(3)
     shifted = data.sample_diffused(times, 10_000, generator) + torch.tensor([0.5, 0.0])  # (F, N, 2)
-    distances = simulate._distances(shifted, data, times, generator)
+    distances = simulate.distances_to_marginal(shifted, data, times, generator)
     assert (distances > 3 * _floor_draws(data, times, seed=4).max()).all(), distances
 
 

@@ -1,0 +1,220 @@
+"""Lesson 6's model: a score network trained chunk by chunk by denoising score matching (MATH §7),
+the floor of its loss, and the learned score against the exact one (fields, and samples generated
+with both)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core import metrics, score_net, sde
+from lessons.settings import Settings
+from lessons.simulate import (
+    ARROW_GRID,
+    GRID,
+    arrow_origins,
+    dataset,
+    density_image,
+    marginal_densities,
+    num_frames,
+)
+
+TRAIN_BATCH = 512  # denoising score matching: batch size and Adam learning rate (see bench/train.py)
+TRAIN_LR = 3e-3
+TRAIN_CHUNK = 100  # steps between two progress updates (and chances to stop)
+FLOOR_SAMPLES, FLOOR_TIMES = 20_000, 50  # Monte-Carlo draws of the exact score's denoising loss
+LEARNED_T_END, LEARNED_STEPS = 4.0, 200  # the backward run that compares learned and exact scores
+
+
+@dataclass(frozen=True)
+class TrainedScore:
+    """Snapshots (step, weights) of a score network s_θ during training — after few, more and all
+    steps — and the loss (S,) at every step; ``stopped`` when training was cut short."""
+
+    config: score_net.ScoreNetConfig
+    snapshots: tuple[tuple[int, dict[str, torch.Tensor]], ...]
+    losses: np.ndarray
+    stopped: bool = False
+
+    def model(self, index: int = -1) -> score_net.ScoreNet:
+        """The network as it was at snapshot ``index`` (the last one by default)."""
+        model = score_net.ScoreNet(self.config)
+        model.load_state_dict(self.snapshots[index][1])
+        return model.eval()
+
+
+def snapshot_steps(steps: int) -> tuple[int, ...]:
+    """The steps kept as snapshots: few (S/20), more (S/4) and all (S)."""
+    return tuple(sorted({max(1, steps // 20), max(1, steps // 4), steps}))
+
+
+@dataclass
+class TrainingJob:
+    """Training under way, advanced a chunk at a time so that the app can draw progress and stop
+    between chunks: the network, its random stream, the snapshots so far and the loss per step."""
+
+    settings: Settings
+    model: score_net.ScoreNet
+    generator: torch.Generator
+    snapshots: list[tuple[int, dict[str, torch.Tensor]]]
+    losses: list[float]
+
+    @property
+    def done(self) -> bool:
+        """Whether every requested step has been taken."""
+        return len(self.losses) >= self.settings.train_steps
+
+
+def start_training(settings: Settings) -> TrainingJob:
+    """A fresh network (initialised from the seed) with no step taken."""
+    generator = torch.Generator().manual_seed(settings.seed)
+    return TrainingJob(settings, score_net.ScoreNet(generator=generator), generator, [], [])
+
+
+def advance_training(job: TrainingJob) -> None:
+    """Train the next TRAIN_CHUNK steps (fewer at the end) by denoising score matching (MATH §7),
+    keeping a snapshot of the weights at each of ``snapshot_steps``. Each chunk is one Adam run with
+    its own cosine learning-rate cycle."""
+    done, marks = len(job.losses), snapshot_steps(job.settings.train_steps)
+
+    def keep_snapshots(step: int, _: float) -> None:
+        if done + step in marks:
+            job.snapshots.append((done + step, {k: v.clone() for k, v in job.model.state_dict().items()}))
+
+    _, losses = score_net.train(
+        dataset(job.settings),
+        steps=min(TRAIN_CHUNK, job.settings.train_steps - done),
+        batch_size=TRAIN_BATCH,
+        lr=TRAIN_LR,
+        generator=job.generator,
+        callback=keep_snapshots,
+        model=job.model,
+    )
+    job.losses.extend(losses)
+
+
+def finish_training(job: TrainingJob) -> TrainedScore:
+    """The job's result; stopped early when it has not taken every step (its last state is kept)."""
+    snapshots = list(job.snapshots)
+    if not snapshots or snapshots[-1][0] != len(job.losses):
+        snapshots.append((len(job.losses), {k: v.clone() for k, v in job.model.state_dict().items()}))
+    losses = np.array(job.losses, dtype=np.float32)
+    return TrainedScore(job.model.config, tuple(snapshots), losses, stopped=not job.done)
+
+
+def exact_score_loss(settings: Settings) -> float:
+    """The denoising loss E‖σ_t s(x_t, t) + ε‖² of the exact score (MATH §7), with log t uniform on
+    [t_min, t_max] as in training: the floor no network can go below, since the loss is
+    E‖σ_t (s_θ − s)‖² plus this. Stratified: one random t in each of FLOOR_TIMES equal slices of log t,
+    FLOOR_SAMPLES / FLOOR_TIMES draws of (x₀, ε) at each (an unbiased estimate)."""
+    config, data = score_net.ScoreNetConfig(), dataset(settings)
+    generator = torch.Generator().manual_seed(settings.seed)
+    per_time = FLOOR_SAMPLES // FLOOR_TIMES
+    slices = (torch.arange(FLOOR_TIMES) + torch.rand(FLOOR_TIMES, generator=generator)) / FLOOR_TIMES
+    losses = []
+    for t in (config.t_min * (config.t_max / config.t_min) ** slices).tolist():
+        sigma = math.sqrt(-math.expm1(-2 * t))
+        eps = torch.randn(per_time, 2, generator=generator)  # (n, 2)
+        xt = math.exp(-t) * data.sample(per_time, generator) + sigma * eps  # (n, 2)
+        losses.append((sigma * data.marginal_score(xt, t) + eps).square().sum(-1).mean())
+    return float(torch.stack(losses).mean())
+
+
+def train_score(settings: Settings) -> TrainedScore:
+    """Train s_θ for settings.train_steps steps, chunk after chunk, as the app does."""
+    job = start_training(settings)
+    while not job.done:
+        advance_training(job)
+    return finish_training(job)
+
+
+@dataclass(frozen=True)
+class FieldComparison:
+    """At time t: the exact score and s_θ at arrow_origins() (M, 2), display-scaled alike; the error
+    ‖s_θ − s‖ on GRID weighted by p_t (G, G); the density (G, G) uint8; the p_t-weighted relative
+    error E‖s_θ − s‖² / E‖s‖² over samples of p_t."""
+
+    exact: np.ndarray
+    learned: np.ndarray
+    weighted_error: np.ndarray
+    density: np.ndarray
+    relative_error: float
+
+
+def compare_fields(settings: Settings, trained: TrainedScore) -> FieldComparison:
+    """The learned score against the exact one at time t = settings.time."""
+    p_t, model = dataset(settings).diffused(settings.time), trained.model()
+    origins = torch.from_numpy(arrow_origins())
+    exact, learned = p_t.score(origins), _learned_score(model, origins, settings.time)
+    scale = 0.9 * float(ARROW_GRID[1] - ARROW_GRID[0]) / float(exact.norm(dim=-1).quantile(0.9))
+    xx, yy = np.meshgrid(GRID, GRID)
+    grid = torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], -1))
+    error = (_learned_score(model, grid, settings.time) - p_t.score(grid)).norm(dim=-1)  # (G²,)
+    weight = torch.exp(p_t.log_prob(grid) - p_t.log_prob(grid).max())
+    samples = p_t.sample(2000, torch.Generator().manual_seed(settings.seed))
+    true_scores = p_t.score(samples)
+    gap = (_learned_score(model, samples, settings.time) - true_scores).square().sum(-1).mean()
+    return FieldComparison(
+        exact=(scale * exact).clamp(-3, 3).numpy(),
+        learned=(scale * learned).clamp(-3, 3).numpy(),
+        weighted_error=(error * weight).reshape(len(GRID), len(GRID)).numpy(),
+        density=density_image(p_t),
+        relative_error=float(gap / true_scores.square().sum(-1).mean()),
+    )
+
+
+@dataclass(frozen=True)
+class LearnedRun:
+    """Backward runs from the same N(0, I) start: ``exact`` and ``learned`` (F, N, 2) at ``times`` (F,),
+    and the final cloud (N, 2) of every snapshot with its SW distance to fresh data."""
+
+    times: np.ndarray
+    exact: np.ndarray
+    learned: np.ndarray
+    density: np.ndarray
+    snapshot_clouds: tuple[tuple[int, np.ndarray, float], ...]
+    exact_distance: float
+    noise_floor: float
+
+
+def learned_run(settings: Settings, trained: TrainedScore) -> LearnedRun:
+    """Generate with the exact score and with each snapshot of s_θ (MATH §5 with s_θ in place of s)."""
+    data = dataset(settings)
+    start = torch.randn(settings.particles, 2, generator=torch.Generator().manual_seed(settings.seed))
+    frames = num_frames(2 * settings.particles)
+
+    def generate(score_fn: sde.TimeScoreFn) -> sde.Trajectory:
+        generator = torch.Generator().manual_seed(settings.seed + 1)  # the same noise for every score
+        return sde.backward(
+            score_fn,
+            start,
+            t_end=LEARNED_T_END,
+            num_steps=LEARNED_STEPS,
+            generator=generator,
+            num_frames=frames,
+        )
+
+    exact = generate(data.marginal_score)
+    runs = [(step, generate(trained.model(i))) for i, (step, _) in enumerate(trained.snapshots)]
+    generator = torch.Generator().manual_seed(settings.seed + 2)
+    fresh = [data.sample(settings.particles, generator) for _ in range(2)]
+    return LearnedRun(
+        times=exact.times.numpy(),
+        exact=exact.xs.numpy(),
+        learned=runs[-1][1].xs.numpy(),
+        density=marginal_densities(settings, exact.times.numpy()),
+        snapshot_clouds=tuple(
+            (step, run.final.numpy(), metrics.sliced_wasserstein(run.final, fresh[0], generator=generator))
+            for step, run in runs
+        ),
+        exact_distance=metrics.sliced_wasserstein(exact.final, fresh[0], generator=generator),
+        noise_floor=metrics.sliced_wasserstein(fresh[1], fresh[0], generator=generator),
+    )
+
+
+def _learned_score(model: score_net.ScoreNet, x: torch.Tensor, t: float) -> torch.Tensor:
+    with torch.no_grad():
+        return model(x, t)

@@ -1,0 +1,119 @@
+"""Lesson 3's model: one Langevin step for p_t split into a forward and a backward half (MATH §4),
+the three drifts on a few particles, the cloud under repeated halves, and the home page's triangle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core import datasets, sde
+from core.mixture import GaussianMixture
+from lessons.settings import Settings
+from lessons.simulate import (
+    EXTENT,
+    dataset,
+    density_image,
+    distances_to_marginal,
+    num_frames,
+    sampling_noise_floor,
+)
+
+ARROWS_PER_CLOUD = 12  # particles that carry drift arrows in the splitting lesson (more is unreadable)
+DRIFT_DISPLAY = 0.45  # median drawn drift length, in data units
+
+
+@dataclass(frozen=True)
+class SplitRun:
+    """One split step at a time t.  cloud (N, 2) ~ p_t; panels: xs (F, N, 2) of repeated forward
+    halves, backward halves, and both, with their distances (F,) to p_t."""
+
+    cloud: np.ndarray
+    density: np.ndarray
+    panels: dict[str, np.ndarray]
+    distances: dict[str, np.ndarray]
+    noise_floor: float
+
+
+def split_run(settings: Settings) -> SplitRun:
+    """Drifts of MATH §4 at time t, and the cloud under repeated forward, backward and full split steps."""
+    data = dataset(settings)
+    generator = torch.Generator().manual_seed(settings.seed)
+    p_t = data.diffused(settings.time)
+    cloud = p_t.sample(settings.particles, generator)
+    panels = _repeated_halves(data, cloud, settings, generator)
+    noise_floor = sampling_noise_floor(p_t, settings.particles, generator)
+    return SplitRun(
+        cloud=cloud.numpy(),
+        density=density_image(p_t),
+        panels={name: xs.numpy() for name, xs in panels.items()},
+        distances={
+            name: distances_to_marginal(xs, data, [settings.time] * len(xs), generator)
+            for name, xs in panels.items()
+        },
+        noise_floor=noise_floor,
+    )
+
+
+def drifts_for(settings: Settings, cloud: np.ndarray) -> dict[str, np.ndarray]:
+    """The three drifts of MATH §4 at time t for the first ARROWS_PER_CLOUD particles, display-scaled."""
+    data = dataset(settings)
+    x = torch.from_numpy(cloud[:ARROWS_PER_CLOUD])
+    forward_drift, backward_drift, langevin_drift = sde.split_drifts(
+        data.marginal_score, x, settings.time, settings.lam
+    )
+    scale = DRIFT_DISPLAY / float(torch.cat([forward_drift, backward_drift]).norm(dim=-1).median())
+    return {
+        "forward": (scale * forward_drift).numpy(),
+        "backward": (scale * backward_drift).numpy(),
+        "langevin": (scale * langevin_drift).numpy(),
+    }
+
+
+def half_step(settings: Settings, cloud: np.ndarray, which: str, seed: int) -> np.ndarray:
+    """Apply one forward half, one backward half, or both (a full split step) to a cloud (N, 2)."""
+    data = dataset(settings)
+    generator = torch.Generator().manual_seed(seed)
+    x, t, h, lam = torch.from_numpy(cloud), settings.time, settings.step_size, settings.lam
+    if which == "forward":
+        return sde.forward_half(x, h, generator).numpy()
+    if which == "backward":
+        return sde.backward_half(data.marginal_score, x, t, h, lam, generator).numpy()
+    return sde.split_step(data.marginal_score, x, t, h, lam, generator)[1].numpy()
+
+
+def _repeated_halves(
+    data: GaussianMixture, cloud: torch.Tensor, settings: Settings, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Frames (F, N, 2) of a p_t cloud under repeated forward halves, backward halves, and both."""
+    current = {"forward half only": cloud, "backward half only": cloud, "forward + backward": cloud}
+    frames = {name: [cloud] for name in current}
+    score, t, h, lam = data.marginal_score, settings.time, settings.step_size, settings.lam
+    for _ in range(num_frames(settings.particles * len(current))):
+        current["forward half only"] = sde.forward_half(current["forward half only"], h, generator)
+        current["backward half only"] = sde.backward_half(
+            score, current["backward half only"], t, h, lam, generator
+        )
+        current["forward + backward"] = sde.split_step(
+            score, current["forward + backward"], t, h, lam, generator
+        )[1]
+        for name, x in current.items():
+            frames[name].append(x.clamp(-EXTENT * 3, EXTENT * 3))
+    return {name: torch.stack(xs) for name, xs in frames.items()}
+
+
+def triangle_clouds() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The home page's picture: a p_t cloud, after one forward half, after the backward half too;
+    with the densities of p_t and p_{t+h}. t = 0.05, h = 0.2 on two moons, λ = 1."""
+    data, t, h = datasets.make("two_moons"), 0.05, 0.2
+    generator = torch.Generator().manual_seed(0)
+    cloud = data.diffused(t).sample(700, generator)
+    after_forward, after_backward = sde.split_step(data.marginal_score, cloud, t, h, 1.0, generator)
+    return (
+        cloud.numpy(),
+        after_forward.numpy(),
+        after_backward.numpy(),
+        density_image(data.diffused(t)),
+        density_image(data.diffused(t + h)),
+    )
