@@ -71,6 +71,11 @@ def drift_figure(run: splitting_model.SplitRun, settings: Settings, cloud: np.nd
     )
 
 
+def drift_legend() -> list[tuple[str, str, str]]:
+    """The drift figure's legend entries (label, colour, kind)."""
+    return still_figures.drift_legend({label: figures.COLOURS[name] for name, label in DRIFT_LABELS.items()})
+
+
 def split_animation(run: splitting_model.SplitRun, settings: Settings) -> dict:
     """Three panels under repeated forward halves, backward halves, and both."""
     panels = [

@@ -11,15 +11,39 @@ PRESENTER_CSS = """<style>
 .stMainBlockContainer { font-size: 1.4rem; padding-top: 3rem; }
 .stMainBlockContainer h1 { font-size: 2.2rem; padding-bottom: 0.25rem; }
 .stMainBlockContainer label p, .stMainBlockContainer [data-testid="stMarkdownContainer"] p { font-size: 1.35rem; }
-.stMainBlockContainer [data-baseweb="select"] div, .stMainBlockContainer [data-testid="stSliderThumbValue"] { font-size: 1.3rem; }
+.stMainBlockContainer [data-baseweb="select"] div, .stMainBlockContainer [data-testid="stSliderThumbValue"],
+.stMainBlockContainer input, .stMainBlockContainer button p { font-size: 1.3rem; }
 </style>"""
 
 
+# Closes the sidebar once each time presenter mode is switched on (``data`` changes then), so that the
+# charts get the whole projector; the teacher can open it again, and it stays open.
+_CLOSE_SIDEBAR = st.components.v2.component(
+    "lab_close_sidebar",
+    html="",
+    js="""export default function ({ data }) {
+  if (data == null || window.__labSidebarClosedFor === data) return;
+  window.__labSidebarClosedFor = data;
+  document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+}""",
+)
+
+
 def presenter_toggle() -> None:
-    """The sidebar switch; its CSS when it is on."""
-    st.sidebar.toggle("Presenter mode", key="presenter", help="Larger type and markers, no prose.")
+    """The sidebar switch; when it is on, its CSS, and the sidebar closed once."""
+    st.sidebar.toggle(
+        "Presenter mode", key="presenter", help="Larger type and markers, no prose.", on_change=_switched
+    )
     if presenting():
         st.html(PRESENTER_CSS)
+        with st.sidebar:
+            _CLOSE_SIDEBAR(data=st.session_state.get("_presenter_since", 0), key="close_sidebar")
+
+
+def _switched() -> None:
+    """Count the times presenter mode was switched on: each one closes the sidebar once."""
+    if st.session_state.get("presenter"):
+        st.session_state["_presenter_since"] = st.session_state.get("_presenter_since", 0) + 1
 
 
 def presenting() -> bool:

@@ -79,8 +79,18 @@ def drift_arrows(
         *arrows,
         traces.cloud_trace(x[:carriers], COLOURS["traced"], 9.0, "particles with arrows"),
     ]
-    layout = {"height": height, "margin": MARGIN, "legend": {"orientation": "h", "y": 1.06}}
+    layout = {"height": height, "margin": MARGIN, "showlegend": False}  # its legend: drift_legend, as HTML
     return {"data": data, "layout": {**traces.panels_layout(1, extent), **layout}}
+
+
+def drift_legend(drifts: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The entries (label, colour, "line" | "dot") of drift_arrows' legend, drawn beside the chart as
+    text that wraps (plotly.js's legend covers the plot once it wraps, on a narrow or projected chart)."""
+    return [
+        ("particles", COLOURS["reference"], "dot"),
+        ("particles with arrows", COLOURS["traced"], "dot"),
+        *((label, colour, "line") for label, colour in drifts.items()),
+    ]
 
 
 TRIANGLE_CORNERS = (  # (x domain, y domain, colour, title) of the three clouds

@@ -7,6 +7,7 @@ The view is a fragment: moving a control reruns only the view, not the page's pr
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import streamlit as st
@@ -50,6 +51,7 @@ def _split(page: Page, settings: Settings) -> None:
     if run is None:
         return
     cloud = split_buttons.stepped_cloud(run, settings)
+    st.html(_legend_html(lesson_figures.drift_legend()))
     show(lesson_figures.drift_figure(run, settings, cloud), "drifts")
     animation = lesson_figures.split_animation(run, settings)
     show(animation, "cloud")
@@ -86,6 +88,17 @@ def _learning(page: Page, settings: Settings) -> None:
     )
     show(lesson_figures.loss_figure(trained.losses, training_store.loss_floor(settings)), "loss")
     training_store.learning_views(settings, trained)
+
+
+def _legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """A chart's legend as a line of text that wraps: a coloured dot or dash before each label."""
+    marks = {"dot": "●", "line": "━"}
+    items = [
+        f'<span style="white-space:nowrap;margin-right:1.2em"><span style="color:{colour}">{marks[kind]}</span> '
+        f"{html.escape(label)}</span>"
+        for label, colour, kind in entries
+    ]
+    return f'<div class="lab-legend" style="line-height:1.6">{" ".join(items)}</div>'
 
 
 LAYOUTS = {"cloud": _one_cloud, "split": _split, "duality": _duality, "learning": _learning}
