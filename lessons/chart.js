@@ -51,17 +51,379 @@ function streamlitTemplate(element) {
   };
 }
 
-// Selections report the indices of the chosen points of the first trace: a click gives one point,
-// a box or lasso all the points inside it. The listeners are attached once per chart; each run hands
-// over its own setTriggerValue.
-function reportSelections(chart, setTriggerValue) {
-  chart.__labReport = setTriggerValue;
-  if (chart.__labListening) return;
-  chart.__labListening = true;
-  const send = (points) => chart.__labReport("selected",
-    points.filter((p) => p.curveNumber === 0).map((p) => p.pointIndex));
-  chart.on("plotly_click", (event) => send(event.points));
-  chart.on("plotly_selected", (event) => event && send(event.points));
+// A canvas to draw on (lessons/drawing.py): a figure whose layout.meta.drawing describes the toolbar
+// (tools, pen spacings) and the drawing (tool, spacing, eraser radius, points, undoable, the last edit
+// applied). The toolbar is built here, so a tool switches at once. A <canvas> laid over the plot area
+// takes the pointer: pressing and dragging records the path in data coordinates and shows it at once
+// (the pen's points every `spacing` along it, as drawing.stroke_points lays them; the eraser's swath;
+// the box or lasso outline), and letting go sends it; Python decides what it does. Every edit (stroke,
+// undo, clear, a change of tool or spacing) has an id, and all edits Python has not applied yet
+// (id > applied) are sent together: one made while the last is still being applied is neither lost
+// nor applied twice, and a stroke stays on show until plotly draws its points.
+const MIN_PIXELS = 1.5; // pointer moves shorter than this add nothing to a path
+const RESEND_MS = 2000; // an edit not applied this long after it was sent is sent again
+const TOOLBAR_CSS = `
+.lab-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; margin-bottom: 0.25rem; }
+.lab-tool-group { display: flex; align-items: center; }
+.lab-tool-group > button { display: inline-flex; align-items: center; gap: 0.3rem; min-height: 2.5rem;
+  padding: 0.25rem 0.75rem; font: inherit; font-size: 0.95rem; color: var(--st-text-color, #31333f);
+  background: var(--st-background-color, #fff); border: 1px solid var(--st-border-color, #d6d6d9);
+  cursor: pointer; }
+.lab-tool-group > button + button { margin-left: -1px; }
+.lab-tool-group > button:first-of-type { border-radius: var(--st-button-radius, 0.5rem) 0 0 var(--st-button-radius, 0.5rem); }
+.lab-tool-group > button:last-of-type { border-radius: 0 var(--st-button-radius, 0.5rem) var(--st-button-radius, 0.5rem) 0; }
+.lab-tool-group > button:only-of-type { border-radius: var(--st-button-radius, 0.5rem); }
+.lab-tool-group > button:hover:not(:disabled) { border-color: var(--st-primary-color, #ff4b4b); color: var(--st-primary-color, #ff4b4b); z-index: 1; }
+.lab-tool-group > button[aria-pressed="true"] { color: var(--st-primary-color, #ff4b4b); border-color: var(--st-primary-color, #ff4b4b);
+  background: color-mix(in srgb, var(--st-primary-color, #ff4b4b) 10%, var(--st-background-color, #fff)); z-index: 2; }
+.lab-tool-group > button:disabled { opacity: 0.45; cursor: not-allowed; }
+.lab-tool-group > button:focus-visible { outline: 2px solid var(--st-primary-color, #ff4b4b); outline-offset: 1px; z-index: 3; }
+.lab-tool-label { margin-right: 0.5rem; font-size: 0.875rem; color: var(--st-text-color, #31333f); }
+.lab-icon { font-family: "Material Symbols Rounded"; font-size: 1.25rem; line-height: 1; font-weight: normal;
+  font-style: normal; letter-spacing: normal; text-transform: none; white-space: nowrap; direction: ltr;
+  font-feature-settings: "liga"; -webkit-font-smoothing: antialiased; }
+.lab-tool-hint { flex-basis: 100%; margin: 0; font-size: 0.875rem; color: var(--st-gray-text-color, #808495); }
+.lab-pen { position: absolute; touch-action: none; cursor: crosshair; z-index: 1; }
+`;
+
+function drawingPad(chart) {
+  if (chart.__labPad) return chart.__labPad;
+  if (!document.getElementById("lab-tools-css")) {
+    const style = document.createElement("style");
+    style.id = "lab-tools-css";
+    style.textContent = TOOLBAR_CSS;
+    document.head.appendChild(style);
+  }
+  const toolbar = document.createElement("div");
+  toolbar.className = "lab-tools";
+  toolbar.setAttribute("role", "toolbar");
+  toolbar.setAttribute("aria-label", "Drawing tools");
+  chart.before(toolbar);
+  const overlay = document.createElement("canvas");
+  overlay.className = "lab-pen";
+  overlay.style.display = "none";
+  chart.style.position = "relative";
+  chart.appendChild(overlay); // plotly leaves other children of its div alone
+  const pad = (chart.__labPad = {
+    chart, toolbar, overlay, settings: null, send: null, tool: null, spacing: null,
+    edits: [], sentAt: new Map(), shown: [], next: 1, stroke: null, hover: null, frame: 0,
+  });
+  overlay.addEventListener("pointerdown", (event) => startStroke(pad, event));
+  overlay.addEventListener("pointermove", (event) => moveStroke(pad, event));
+  overlay.addEventListener("pointerup", (event) => endStroke(pad, event));
+  overlay.addEventListener("pointercancel", () => { pad.stroke = null; redraw(pad); });
+  overlay.addEventListener("pointerleave", () => { pad.hover = null; redraw(pad); });
+  return pad;
+}
+
+// A new figure arrives: its settings, and the tool and spacing unless the user has just changed them
+// (an edit Python has not applied yet). The dot grid shows clearly while a fill tool is on.
+function receive(pad, settings, setTriggerValue, figure) {
+  pad.settings = settings;
+  pad.send = () => setTriggerValue("edits", pad.edits.slice());
+  const pending = (kind) => pad.edits.some((edit) => edit.kind === kind && edit.id > settings.applied);
+  if (!pending("tool")) pad.tool = settings.tool;
+  if (!pending("spacing")) pad.spacing = settings.spacing;
+  pad.next = Math.max(pad.next, settings.applied + 1);
+  const [grid, points] = figure.data;
+  if (grid) grid.marker = { ...grid.marker, opacity: gridOpacity(pad, pad.tool) };
+  if (points && pad.pointSize) points.marker = { ...points.marker, size: pad.pointSize };
+  buildToolbar(pad);
+}
+
+// Once plotly has drawn the figure: the edits it shows are forgotten. One still waiting long after it
+// was sent is sent again (its rerun may have been cut short before it was read); Python skips any
+// edit it has already applied.
+function acknowledge(pad) {
+  const applied = pad.settings.applied;
+  pad.shown = pad.shown.filter((stroke) => stroke.id > applied);
+  pad.edits = pad.edits.filter((edit) => edit.id > applied);
+  for (const id of pad.sentAt.keys()) if (id <= applied) pad.sentAt.delete(id);
+  const now = performance.now();
+  if (pad.edits.some((edit) => now - pad.sentAt.get(edit.id) > RESEND_MS)) {
+    pad.edits.forEach((edit) => pad.sentAt.set(edit.id, now));
+    pad.send();
+  }
+  fitPoints(pad);
+  if (!pad.following) { // a resize redraws the plot: the overlay follows
+    pad.following = true;
+    pad.chart.on("plotly_afterplot", () => place(pad));
+  }
+  place(pad);
+}
+
+// Points 8 px across, smaller on a small canvas (a phone): neighbours 0.1 apart stay apart.
+function fitPoints(pad) {
+  const traces = pad.chart._fullData;
+  if (!traces?.[1] || !pad.chart._fullLayout?.xaxis) return;
+  const size = Math.round(Math.min(8, Math.max(5, 0.12 * pixelsPerUnit(pad))));
+  pad.pointSize = size;
+  if (traces[1].visible && traces[1].marker.size !== size) window.Plotly.restyle(pad.chart, { "marker.size": size }, [1]);
+}
+
+function addEdit(pad, edit) {
+  const id = pad.next++;
+  pad.edits.push({ id, ...edit });
+  pad.sentAt.set(id, performance.now());
+  pad.send();
+  buildToolbar(pad);
+  return id;
+}
+
+function button(label, icon, title) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.title = title;
+  if (icon) {
+    const glyph = document.createElement("span");
+    glyph.className = "lab-icon";
+    glyph.setAttribute("aria-hidden", "true");
+    glyph.textContent = icon;
+    element.append(glyph);
+  }
+  element.append(label);
+  return element;
+}
+
+function group(label, buttons, caption) {
+  const element = document.createElement("div");
+  element.className = "lab-tool-group";
+  element.setAttribute("role", "group");
+  element.setAttribute("aria-label", label);
+  if (caption) {
+    const text = document.createElement("span");
+    text.className = "lab-tool-label";
+    text.textContent = caption;
+    element.append(text);
+  }
+  element.append(...buttons);
+  return element;
+}
+
+function hintOf(pad) {
+  const tool = pad.settings.tools.find((entry) => entry.name === pad.tool);
+  return (tool?.hint || "").replace("{spacing}", `${pad.spacing}`).replace("{radius}", `${pad.settings.eraser}`);
+}
+
+// The toolbar, built again on every change (a dozen buttons): tools, pen spacing, Undo and Clear.
+function buildToolbar(pad) {
+  const { settings } = pad;
+  const tools = settings.tools.map(({ name, label, icon }) => {
+    const element = button(label, icon, label);
+    element.setAttribute("aria-pressed", String(name === pad.tool));
+    element.addEventListener("click", () => chooseTool(pad, name));
+    return element;
+  });
+  const spacings = settings.spacings.map((value) => {
+    const element = button(`${value}`, null, `A point every ${value} along a pen stroke`);
+    element.setAttribute("aria-pressed", String(value === pad.spacing));
+    element.addEventListener("click", () => {
+      if (value === pad.spacing) return;
+      pad.spacing = value;
+      addEdit(pad, { kind: "spacing", spacing: value });
+    });
+    return element;
+  });
+  const strokes = pad.edits.filter((edit) => !["tool", "spacing"].includes(edit.kind)).length;
+  const undo = button("Undo", "undo", "Take back the last stroke, erasure, fill or clear");
+  undo.disabled = !settings.undoable && !strokes;
+  undo.addEventListener("click", () => addEdit(pad, { kind: "undo" }));
+  const clear = button("Clear", "delete", "Remove every point (Undo brings them back)");
+  clear.disabled = !settings.count && !strokes;
+  clear.addEventListener("click", () => addEdit(pad, { kind: "clear" }));
+  const hint = document.createElement("p");
+  hint.className = "lab-tool-hint";
+  hint.textContent = hintOf(pad);
+  const focused = pad.toolbar.contains(document.activeElement) ? document.activeElement.textContent : null;
+  pad.toolbar.replaceChildren(
+    group("Tool", tools), group("Pen spacing", spacings, "Pen spacing"), group("Edit", [undo, clear]), hint,
+  );
+  if (focused) [...pad.toolbar.querySelectorAll("button")].find((b) => b.textContent === focused)?.focus();
+}
+
+function gridOpacity(pad, tool) {
+  return pad.settings.grid_opacity[pad.settings.fills.includes(tool) ? "fill" : "draw"];
+}
+
+function chooseTool(pad, name) {
+  if (name === pad.tool) return;
+  pad.tool = name;
+  pad.stroke = null;
+  addEdit(pad, { kind: "tool", tool: name });
+  const opacity = gridOpacity(pad, name);
+  if (pad.chart._fullData?.[0] && pad.chart._fullData[0].marker.opacity !== opacity) {
+    window.Plotly.restyle(pad.chart, { "marker.opacity": opacity }, [0]);
+  }
+  redraw(pad);
+}
+
+// The overlay covers the plot area exactly (it moves with the axes when the chart resizes).
+function place(pad) {
+  const { chart, overlay } = pad;
+  const xa = chart._fullLayout?.xaxis;
+  const ya = chart._fullLayout?.yaxis;
+  if (!xa || !ya || !pad.settings) return;
+  const ratio = window.devicePixelRatio || 1;
+  Object.assign(overlay.style, {
+    display: "block", left: `${xa._offset}px`, top: `${ya._offset}px`,
+    width: `${xa._length}px`, height: `${ya._length}px`,
+  });
+  overlay.width = Math.round(xa._length * ratio);
+  overlay.height = Math.round(ya._length * ratio);
+  overlay.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
+  redraw(pad);
+}
+
+function axes(pad) {
+  return [pad.chart._fullLayout.xaxis, pad.chart._fullLayout.yaxis];
+}
+
+// Pointer position -> data coordinates (kept inside the axes' ranges), rounded to 1e-4.
+function dataAt(pad, event) {
+  const [xa, ya] = axes(pad);
+  const box = pad.overlay.getBoundingClientRect();
+  const within = (value, range) => Math.min(Math.max(value, Math.min(...range)), Math.max(...range));
+  const x = within(xa.p2d(event.clientX - box.left), xa.range);
+  const y = within(ya.p2d(event.clientY - box.top), ya.range);
+  return [Math.round(x * 1e4) / 1e4, Math.round(y * 1e4) / 1e4];
+}
+
+function pixelOf(pad, [x, y]) {
+  const [xa, ya] = axes(pad);
+  return [xa.d2p(x), ya.d2p(y)];
+}
+
+function pixelsPerUnit(pad) {
+  const [xa] = axes(pad);
+  return Math.abs(xa.d2p(1) - xa.d2p(0));
+}
+
+function startStroke(pad, event) {
+  if (!pad.settings || (event.pointerType === "mouse" && event.button !== 0)) return;
+  event.preventDefault();
+  pad.overlay.setPointerCapture(event.pointerId);
+  const at = dataAt(pad, event);
+  pad.stroke = { kind: pad.tool, spacing: pad.spacing, path: [at], laid: [at], carry: 0 };
+  pad.hover = at;
+  redraw(pad);
+}
+
+function moveStroke(pad, event) {
+  if (!pad.settings) return;
+  const moves = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+  for (const move of moves.length ? moves : [event]) {
+    const at = dataAt(pad, move);
+    pad.hover = at;
+    const stroke = pad.stroke;
+    if (!stroke) continue;
+    const last = stroke.path[stroke.path.length - 1];
+    const [px, py] = pixelOf(pad, last);
+    const [qx, qy] = pixelOf(pad, at);
+    if (Math.hypot(qx - px, qy - py) < MIN_PIXELS) continue;
+    stroke.path.push(at);
+    if (stroke.kind === "pen") lay(stroke, last, at);
+  }
+  redraw(pad);
+}
+
+// The pen's points every `spacing` of the path's length, from its start: drawing.stroke_points.
+function lay(stroke, from, to) {
+  const length = Math.hypot(to[0] - from[0], to[1] - from[1]);
+  let along = stroke.spacing - stroke.carry;
+  while (along <= length) {
+    const share = along / length;
+    stroke.laid.push([from[0] + (to[0] - from[0]) * share, from[1] + (to[1] - from[1]) * share]);
+    along += stroke.spacing;
+  }
+  stroke.carry = length - (along - stroke.spacing);
+}
+
+function endStroke(pad, event) {
+  const stroke = pad.stroke;
+  if (!stroke) return;
+  moveStroke(pad, event);
+  pad.stroke = null;
+  if (pad.overlay.hasPointerCapture(event.pointerId)) pad.overlay.releasePointerCapture(event.pointerId);
+  const edit = { kind: stroke.kind, path: stroke.path };
+  if (stroke.kind === "pen") edit.spacing = stroke.spacing;
+  stroke.id = addEdit(pad, edit);
+  pad.shown.push(stroke);
+  redraw(pad);
+}
+
+// What the overlay shows: the strokes sent but not drawn by plotly yet, the stroke under way, and the
+// eraser's reach around the pointer.
+function redraw(pad) {
+  if (pad.frame) return;
+  pad.frame = requestAnimationFrame(() => {
+    pad.frame = 0;
+    const { overlay } = pad;
+    const context = overlay.getContext("2d");
+    context.clearRect(0, 0, overlay.width, overlay.height);
+    if (!pad.settings || overlay.style.display === "none") return;
+    for (const stroke of [...pad.shown, ...(pad.stroke ? [pad.stroke] : [])]) paint(pad, context, stroke);
+    if (pad.tool === "eraser" && pad.hover) {
+      const [x, y] = pixelOf(pad, pad.hover);
+      context.beginPath();
+      context.arc(x, y, pad.settings.eraser * pixelsPerUnit(pad), 0, 2 * Math.PI);
+      context.lineWidth = 1.5;
+      context.strokeStyle = cssColour(pad, "--st-text-color", "#31333f");
+      context.setLineDash([4, 3]);
+      context.stroke();
+      context.setLineDash([]);
+    }
+  });
+}
+
+function cssColour(pad, name, fallback) {
+  return getComputedStyle(pad.chart).getPropertyValue(name).trim() || fallback;
+}
+
+function tracePath(pad, context, path, close) {
+  context.beginPath();
+  path.forEach((point, index) => {
+    const [x, y] = pixelOf(pad, point);
+    if (index === 0) context.moveTo(x, y);
+    context.lineTo(x, y);
+  });
+  if (close) context.closePath();
+}
+
+function paint(pad, context, stroke) {
+  const accent = cssColour(pad, "--st-primary-color", "#ff4b4b");
+  if (stroke.kind === "eraser") { // the swath, in the page's background colour: what it covers is gone
+    tracePath(pad, context, stroke.path, false);
+    context.strokeStyle = cssColour(pad, "--st-background-color", "#ffffff");
+    context.lineWidth = 2 * pad.settings.eraser * pixelsPerUnit(pad);
+    context.lineCap = context.lineJoin = "round";
+    context.stroke();
+  } else if (stroke.kind === "box" || stroke.kind === "lasso") {
+    const path = stroke.path;
+    if (stroke.kind === "box") {
+      const [[x0, y0], [x1, y1]] = [path[0], path[path.length - 1]];
+      tracePath(pad, context, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], true);
+    } else {
+      tracePath(pad, context, path, true);
+    }
+    context.fillStyle = `color-mix(in srgb, ${accent} 12%, transparent)`;
+    context.fill("evenodd");
+    context.strokeStyle = accent;
+    context.lineWidth = 1.5;
+    context.setLineDash([5, 4]);
+    context.stroke();
+    context.setLineDash([]);
+  } else {
+    context.fillStyle = pad.settings.colour || "#CC79A7";
+    context.strokeStyle = "#ffffff";
+    context.lineWidth = 1;
+    for (const point of stroke.laid) { // as plotly draws them: pointSize across, a white rim
+      const [x, y] = pixelOf(pad, point);
+      context.beginPath();
+      context.arc(x, y, (pad.pointSize || 8) / 2, 0, 2 * Math.PI);
+      context.fill();
+      context.stroke();
+    }
+  }
 }
 
 // The chart follows its column's width (the sidebar opening or closing, not only the window resizing).
@@ -118,14 +480,19 @@ export default function ({ data, parentElement, setTriggerValue }) {
   chart.__labLook = look;
   chart.__labBytes = data;
   const figure = JSON.parse(new TextDecoder().decode(data));
+  const drawing = figure.selectable ? figure.layout?.meta?.drawing : null;
   const revision = (chart.__labRevision = (chart.__labRevision || 0) + 1);
   loadPlotly().then((Plotly) => inTurn(async () => {
     if (chart.__labRevision !== revision) return; // a newer figure arrived while this one waited
     const layout = { ...figure.layout, template, autosize: true };
     const config = { ...CONFIG, ...figure.config };
+    if (drawing) { // a square canvas: on a narrow screen, no empty band below it
+      layout.height = Math.min(layout.height || 520, Math.max(300, chart.clientWidth + 20));
+      receive(drawingPad(chart), drawing, setTriggerValue, figure); // the toolbar, before the plot
+    }
     await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
     followWidth(chart, Plotly);
-    if (figure.selectable) reportSelections(chart, setTriggerValue);
+    if (drawing) acknowledge(drawingPad(chart));
     problem.hidden = true;
   })).catch((error) => {
     if (chart.__labRevision === revision) chart.__labBytes = null; // try again on the next run

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,17 +54,20 @@ def preload_plotly_js() -> None:
     _COMPONENT(key="plotly_preload")
 
 
-def selection_chart(figure: dict | go.Figure, key: str, *, config: dict | None = None) -> list[int]:
-    """Draw ``figure`` and return the indices of the points of its first trace that the user just
-    clicked or box- or lasso-selected (a rerun follows each selection), or ``[]``."""
-    result = _COMPONENT(
-        data=figure_json(figure, config=config, selectable=True), key=key, on_selected_change=_ignore
-    )
-    return [int(index) for index in result.get("selected") or []]
+def selection_chart(
+    figure: dict | go.Figure, key: str, *, on_edits: Callable[[list], None], config: dict | None = None
+) -> None:
+    """Draw ``figure`` as a canvas to draw on, with its toolbar (chart.js; ``layout.meta["drawing"]``
+    describes both, see lessons/drawing.py). The edits the user made that the figure does not show
+    yet (strokes, fills, undo, clear, tool and spacing changes, each with an id) reach
+    ``on_edits(edits)`` as a callback before the script reruns, one rerun per stroke, so the figure
+    of that run already shows them."""
 
+    def edited() -> None:
+        edits = (st.session_state.get(key) or {}).get("edits")
+        on_edits(edits if isinstance(edits, list) else [])
 
-def _ignore() -> None:
-    """The selection's callback: the selection itself is read from the component's result."""
+    _COMPONENT(data=figure_json(figure, config=config, selectable=True), key=key, on_edits_change=edited)
 
 
 def figure_json(figure: dict | go.Figure, *, config: dict | None = None, selectable: bool = False) -> bytes:

@@ -44,6 +44,6 @@ def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None
     if st.session_state.get("own_data") == (encoded, bandwidth):
         st.success("In use: choose **Your own data** as the dataset on any lesson, or follow a link below.")
         query = {"dataset": "custom", "points": encoded, "bandwidth": f"{bandwidth:g}"}
-        columns = st.columns(3)
-        for index, lesson in enumerate(registry.LESSONS):
-            columns[index % 3].page_link(lesson.script, label=lesson.title, query_params=query)
+        links = st.container(horizontal=True)  # wraps in lesson order on a narrow screen
+        for lesson in registry.LESSONS:
+            links.page_link(lesson.script, label=lesson.title, query_params=query)

@@ -49,7 +49,8 @@ def parse_csv(content: bytes) -> tuple[np.ndarray, list[str]]:
 
 
 def checked_points(points: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Finite points (M, 2) with MIN_POINTS ≤ M, subsampled (evenly, reproducibly) to MAX_POINTS."""
+    """Finite points (M, 2) with MIN_POINTS ≤ M, subsampled (evenly, reproducibly: ``even_subset``)
+    to MAX_POINTS."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if not np.isfinite(points).all():
         raise ValueError("Some values are not finite numbers (NaN or infinity): remove those rows.")
@@ -60,8 +61,48 @@ def checked_points(points: np.ndarray) -> tuple[np.ndarray, list[str]]:
     notes = []
     if len(points) > MAX_POINTS:
         notes.append(f"{len(points):,} points: an evenly spread subset of {MAX_POINTS} is used.")
-        points = points[np.linspace(0, len(points) - 1, MAX_POINTS).round().astype(int)]
+        points = points[even_subset(points, MAX_POINTS)]
     return points, notes
+
+
+def even_subset(points: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """Indices (count,) of an evenly spread subset of ``points`` (M, 2), in their original order.
+
+    Stratified along a Hilbert curve: the points are ordered along the curve (neighbours on it are
+    neighbours in the plane), cut into ``count`` runs of equal length, and one point is drawn at
+    random (fixed ``seed``) from each run. Every region keeps its share of the points, so the density
+    is kept; unlike every k-th point in a sorted order, the subset has no stripes, and unlike a plain
+    random subset, no clumps or holes bigger than a run.
+    """
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if count >= len(points):
+        return np.arange(len(points))
+    order = np.argsort(hilbert_index(points), kind="stable")
+    bounds = np.arange(count + 1) * len(points) // count  # run k: positions bounds[k] to bounds[k+1]
+    draws = np.random.default_rng(seed).random(count)
+    positions = bounds[:-1] + (draws * np.diff(bounds)).astype(np.int64)
+    return np.sort(order[positions])
+
+
+def hilbert_index(points: np.ndarray, bits: int = 16) -> np.ndarray:
+    """Each point's position (M,) along a Hilbert curve through the points' bounding square, on a
+    2^bits × 2^bits lattice (the classic xy → d conversion, for all points at once)."""
+    low = points.min(axis=0)
+    span = max(float(np.ptp(points, axis=0).max()), 1e-300)
+    side = 1 << bits
+    x, y = (np.clip(((points - low) / span * (side - 1)).round(), 0, side - 1).astype(np.int64).T).copy()
+    index = np.zeros(len(points), dtype=np.int64)
+    half = side >> 1
+    while half > 0:
+        rx = (x & half) > 0
+        ry = (y & half) > 0
+        index += half * half * ((3 * rx) ^ ry)
+        flip = ~ry & rx  # rotate the quadrant so that the curve's pieces join up
+        x = np.where(flip, side - 1 - x, x)
+        y = np.where(flip, side - 1 - y, y)
+        x, y = np.where(~ry, y, x), np.where(~ry, x, y)
+        half >>= 1
+    return index
 
 
 def standardized(points: np.ndarray, bandwidth: float) -> np.ndarray:

@@ -315,36 +315,6 @@ def test_moving_the_step_size_changes_the_chart_in_place(open_tab, name):
     assert tab.page.evaluate(f"() => {ANIMATED}.__before === true"), "the chart was rebuilt, not updated"
 
 
-def test_drawing_on_the_canvas_adds_the_points_inside_a_lasso_and_a_clicked_point(open_tab):
-    tab = open_tab("own-data")
-    canvas = tab.page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-
-    def at(fx: float, fy: float) -> tuple[float, float]:  # a fraction of the canvas, from its top left
-        return canvas["x"] + fx * canvas["width"], canvas["y"] + fy * canvas["height"]
-
-    tab.page.mouse.move(*at(0.3, 0.3))
-    tab.page.mouse.down()
-    for corner in [(0.6, 0.3), (0.5, 0.6), (0.3, 0.31)]:  # the canvas opens in lasso mode
-        tab.page.mouse.move(*at(*corner), steps=8)
-    tab.page.mouse.up()
-    lassoed = drawn_count(tab, more_than=0)
-    tab.page.mouse.click(*at(0.85, 0.15))  # one grid point, far from the lasso
-    assert drawn_count(tab, more_than=lassoed) == lassoed + 1
-    assert tab.problems() == [] and tab.errors == []
-
-
-def drawn_count(tab: Tab, more_than: int) -> int:
-    """The page's "N points drawn" count, once it exceeds ``more_than``."""
-    caption = tab.page.get_by_text("points drawn").first
-    tab.page.wait_for_function(
-        "([more]) => [...document.querySelectorAll('p')].some(p => /^(\\d+) points drawn/.test(p.innerText)"
-        " && +p.innerText.match(/^(\\d+)/)[1] > more)",
-        arg=[more_than],
-    )
-    tab.settle(least=1)
-    return int(caption.inner_text().split()[0])
-
-
 def test_a_chart_that_cannot_load_plotly_says_so_in_plain_words(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.route("**/plotly-*.min.js", lambda route: route.abort())  # as if the file were missing
