@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from lessons import traces
-from lessons.still_figures import drawing_canvas  # the own-data page's canvas, until lessons/drawing.py
 from lessons.traces import CLOUD, COLOURS, CONTOUR_LEVELS, SVG_LIMIT
 
 __all__ = [
@@ -24,7 +23,6 @@ __all__ = [
     "SVG_LIMIT",
     "Panel",
     "cloud_animation",
-    "drawing_canvas",
 ]
 
 FRAME_MS = 15  # playback: plotly.js waits > 15 ms, so a frame at every 60 Hz refresh the browser can draw

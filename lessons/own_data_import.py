@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lessons import figures, registry, simulate, still_figures, user_data
+from lessons import downloads, figures, registry, simulate, still_figures, user_data
 from lessons.presenter import show
 
 
@@ -37,6 +37,7 @@ def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None
         ),
         "own_preview",
     )
+    downloads.own_data_download(points)
     if st.button(
         "Use these data in every lesson", key="use_own_data", type="primary", icon=":material/check:"
     ):

@@ -17,13 +17,13 @@ def stepped_cloud(run: splitting_model.SplitRun, settings: Settings) -> np.ndarr
     state = st.session_state.get("split_state")
     if state is None or state["settings"] != settings:
         state = {"settings": settings, "cloud": run.cloud, "applied": []}
-    buttons = st.columns(4)
-    for column, (which, label) in zip(buttons, HALF_STEPS.items(), strict=False):
-        if column.button(label, key=f"half_{which}", width="stretch"):
+    buttons = st.container(horizontal=True)  # a row that wraps on a narrow screen
+    for which, label in HALF_STEPS.items():
+        if buttons.button(label, key=f"half_{which}"):
             seed = settings.seed * 1000 + len(state["applied"]) + 1
             state = {**state, "cloud": splitting_model.half_step(settings, state["cloud"], which, seed)}
             state["applied"] = [*state["applied"], which]
-    if buttons[3].button("Reset", key="half_reset", width="stretch"):
+    if buttons.button("Reset", key="half_reset"):
         state = {"settings": settings, "cloud": run.cloud, "applied": []}
     st.session_state["split_state"] = state
     applied = ", ".join(state["applied"]) or "none yet"

@@ -1,6 +1,6 @@
 """Charts that do not animate, as plain plotly.js figure dicts: line charts of readouts, the drift
-arrows of the splitting lesson, the home page's triangle, the learned-score comparison, rows of
-clouds, and the drawing canvas. Arrays in, dicts out, no Streamlit.
+arrows of the splitting lesson, the home page's triangle, the learned-score comparison, and rows of
+clouds (the drawing canvas is lessons/drawing.py). Arrays in, dicts out, no Streamlit.
 """
 
 from __future__ import annotations
@@ -232,32 +232,3 @@ def cloud_row(
         data.append(traces.on_panel(traces.density_line(density, grid), column))
         data.append(traces.on_panel(traces.cloud_trace(cloud, colour, 3.0, titles[column]), column))
     return {"data": data, "layout": traces.titled_row(len(clouds), extent, titles, height)}
-
-
-def drawing_canvas(grid: np.ndarray, chosen: np.ndarray, *, extent: float, height: int = 520) -> dict:
-    """A canvas of faint grid points (G, 2) to click, box- or lasso-select, with the chosen ones (M, 2)
-    drawn on top; selection mode is on by default."""
-    faint = {"marker": {"opacity": 0.25}}
-    canvas = {
-        "type": "scatter",
-        "x": grid[:, 0],
-        "y": grid[:, 1],
-        "mode": "markers",
-        "name": "canvas",
-        "hoverinfo": "none",
-        "marker": {"size": 5, "color": COLOURS["reference"], "opacity": 0.25},
-        "selected": faint,
-        "unselected": faint,
-    }
-    chosen_trace = {
-        **traces.cloud_trace(chosen, COLOURS["data"], 7.0, "your points"),
-        "meta": None,
-    }  # may be empty
-    layout = {
-        **traces.panels_layout(1, extent),
-        "height": height,
-        "dragmode": "lasso",
-        "showlegend": False,
-        "margin": {**MARGIN, "t": 10},
-    }
-    return {"data": [canvas, chosen_trace], "layout": layout}

@@ -18,12 +18,24 @@ from lessons.registry import Page
 from lessons.settings import Settings, simulation_settings
 from lessons.url_state import controls
 
+# On a phone Streamlit stacks the two columns, controls first: the chart would be off-screen while a
+# slider moves, so there the chart column comes first. Wide formulas scroll instead of being clipped.
+NARROW_SCREEN_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-lesson_view > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] {
+    flex-direction: column-reverse;
+  }
+}
+.katex-display { overflow-x: auto; overflow-y: hidden; }
+</style>"""
+
 
 @st.fragment
 def lesson_view(name: str) -> None:
     """The view of the registry page ``name``; a control move reruns only this part."""
     page = registry.page(name)
-    left, right = st.columns([1, 3], gap="medium")
+    st.html(NARROW_SCREEN_CSS)
+    left, right = st.container(key="lesson_view").columns([1.8, 3], gap="medium")
     with left:
         settings = controls(page)
     with right:

@@ -202,3 +202,18 @@ def test_every_lesson_page_offers_its_files_and_lesson_6_its_trained_network():
     at.button(key="train").click().run()
     assert_no_exception(at)
     assert [button.key for button in at.download_button] == ["download_pt"]
+
+
+def test_the_own_data_page_offers_the_points_as_a_csv_it_reads_back():
+    from lessons import drawing, user_data
+
+    at = open_page("home")
+    points = np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, 0.2], [0.3, -1.0], [0.8, 0.9], [-0.5, -0.5]])
+    at.session_state["drawing"] = drawing.Drawing(points=points)
+    at.switch_page("lessons/own_data.py").run()
+    assert_no_exception(at)
+    (button,) = [button for button in at.get("download_button") if "Your points" in button.proto.label]
+    assert button.proto.label == "Your points (CSV)"
+    np.testing.assert_allclose(
+        user_data.parse_csv(downloads.own_data_csv(points).encode())[0], points, atol=1e-5
+    )
