@@ -34,9 +34,8 @@ def require_browser() -> None:
     pytest.skip(f"browser tests skipped: {reason}", allow_module_level=True)
 
 
-# JavaScript: a hash of every drawn chart's data and animation frames, in page order. Equal for two
-# tabs that show the same simulation; changes with any setting that changes a chart.
-CHARTS_DIGEST = """() => {
+# JavaScript: a hash of any nested numbers, strings and typed arrays (numbers to 4 decimals)
+DIGEST = """(values) => {
     let h = 2166136261;
     const add = v => { h = Math.imul(h ^ (Math.round(+v * 1e4) | 0), 16777619); };
     const walk = v => {
@@ -47,12 +46,13 @@ CHARTS_DIGEST = """() => {
         else if (Array.isArray(v)) v.forEach(walk);
         else if (typeof v === 'object') Object.keys(v).sort().forEach(k => walk(v[k]));
     };
-    for (const g of document.querySelectorAll('.lab-chart')) {
-        walk((g.data || []).map(t => [t.x, t.y, t.z]));
-        walk((g._transitionData?._frames || []).map(f => f.data));
-    }
+    walk(values);
     return h >>> 0;
 }"""
+# every drawn chart's data and animation frames, in page order: equal for two tabs that show the same
+# simulation; changes with any setting that changes a chart
+CHARTS_DIGEST = f"""() => ({DIGEST})([...document.querySelectorAll('.lab-chart')].map(g => [
+    (g.data || []).map(t => [t.x, t.y, t.z]), (g._transitionData?._frames || []).map(f => f.data)]))"""
 # What Streamlit shows when a session breaks: its connection-error dialog, or an exception box
 BROKEN_SESSION = """() => [
     ...[...document.querySelectorAll('[role="dialog"]')].map(d => d.innerText),

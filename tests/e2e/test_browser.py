@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers_browser import require_browser
+from helpers_browser import DIGEST, require_browser
 
 from harness.server import SETTLED, app_pages, page_constants
 from lessons import figures
@@ -82,20 +82,7 @@ FIRST_PARTICLE_BOX = f"""() => {{
     return {{x: r.x, y: r.y, width: r.width, height: r.height}};
 }}"""
 # a hash of every animation frame's data: changes with the simulation, not with playing the animation
-FRAMES_DIGEST = f"""() => {{
-    const g = {ANIMATED}; let h = 2166136261;
-    const add = v => {{ h = Math.imul(h ^ (Math.round(+v * 1e4) | 0), 16777619); }};
-    const walk = v => {{
-        if (v === null || v === undefined) return;
-        if (typeof v === 'number') add(v);
-        else if (typeof v === 'string') for (const c of v) add(c.charCodeAt(0));
-        else if (ArrayBuffer.isView(v)) v.forEach(add);
-        else if (Array.isArray(v)) v.forEach(walk);
-        else if (typeof v === 'object') Object.keys(v).sort().forEach(k => walk(v[k]));
-    }};
-    walk(g._transitionData._frames.map(f => f.data));
-    return h >>> 0;
-}}"""
+FRAMES_DIGEST = f"() => ({DIGEST})({ANIMATED}._transitionData._frames.map(f => f.data))"
 
 
 PAGES = app_pages()  # name ("home" for the default page) -> file, home first
