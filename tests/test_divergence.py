@@ -13,12 +13,12 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import NUM_SE
 
 from core import datasets, divergence, sde
 from core.mixture import GaussianMixture
 
 pytestmark = pytest.mark.usefixtures("single_thread")
+NUM_SE = 5.0  # standard errors a Monte-Carlo check allows (tests/conftest.py uses the same)
 
 SEEDS = range(8)
 STANDARD = GaussianMixture(torch.ones(1), torch.zeros(1, 2), torch.eye(2)[None])  # N(0, I)
