@@ -30,6 +30,8 @@ function streamlitTemplate(element) {
   const faded = read("--st-gray-text-color", "#808495");
   const grid = read("--st-border-color-light", "rgba(128, 128, 128, 0.25)");
   const font = read("--st-font", "sans-serif");
+  const panel = read("--st-secondary-background-color", "#f0f2f6");
+  const border = read("--st-border-color", "#d6d6d9");
   const ticks = { color: faded, size: 12 };
   const axis = { gridcolor: grid, zerolinecolor: grid, tickcolor: grid, tickfont: ticks, automargin: true };
   return {
@@ -47,8 +49,32 @@ function streamlitTemplate(element) {
         bordercolor: read("--st-border-color", grid),
         font: { family: font, color: text, size: 12 },
       },
+      // the Play row and the time slider in the theme's colours, not plotly's light grey boxes (the
+      // hover colour and the slider's grip are set in CHART_CSS: plotly.js has no attribute for them)
+      updatemenudefaults: { bgcolor: panel, bordercolor: border, font: { color: text } },
+      sliderdefaults: {
+        bgcolor: panel, bordercolor: border, activebgcolor: read("--st-primary-color", "#ff4b4b"),
+        tickcolor: faded, font: { color: faded }, currentvalue: { font: { color: text } },
+      },
     },
   };
+}
+
+const CHART_CSS = `
+.lab-chart .updatemenu-button { cursor: pointer; }
+.lab-chart .updatemenu-button:hover .updatemenu-item-rect {
+  fill: color-mix(in srgb, var(--st-primary-color, #ff4b4b) 18%, var(--st-secondary-background-color, #f0f2f6))
+    !important; }
+.lab-chart .slider-grip-rect {
+  fill: var(--st-primary-color, #ff4b4b) !important; stroke: var(--st-primary-color, #ff4b4b) !important; }
+`;
+
+function addStyle(id, css) {
+  if (document.getElementById(id)) return;
+  const style = document.createElement("style");
+  style.id = id;
+  style.textContent = css;
+  document.head.appendChild(style);
 }
 
 // A canvas to draw on (lessons/drawing.py): a figure whose layout.meta.drawing describes the toolbar
@@ -88,12 +114,7 @@ const TOOLBAR_CSS = `
 
 function drawingPad(chart) {
   if (chart.__labPad) return chart.__labPad;
-  if (!document.getElementById("lab-tools-css")) {
-    const style = document.createElement("style");
-    style.id = "lab-tools-css";
-    style.textContent = TOOLBAR_CSS;
-    document.head.appendChild(style);
-  }
+  addStyle("lab-tools-css", TOOLBAR_CSS);
   const toolbar = document.createElement("div");
   toolbar.className = "lab-tools";
   toolbar.setAttribute("role", "toolbar");
@@ -426,14 +447,302 @@ function paint(pad, context, stroke) {
   }
 }
 
-// The chart follows its column's width (the sidebar opening or closing, not only the window resizing).
-function followWidth(chart, Plotly) {
+// ---- The layout for the chart's own width ----
+// A figure is written for a laptop's column. Before each draw it is fitted to the width the chart has
+// (and fitted again when that changes): the time slider goes on a row of its own below the buttons
+// when it would not fit beside them; equal-aspect panels side by side (titled_row) are stacked when
+// they would be too narrow, and their titles made smaller when they would run into each other; and
+// the chart is made no taller than its squares need (a fixed height left a band under them). Only
+// the layout (and a colour bar's place) changes, never the data or the frames, so Plotly.react still
+// patches the chart in place. What plotly adds round the plot (margins pushed by tick labels, the
+// slider, a colour bar) is measured after a draw, kept per chart, and used for the next one: a draw at
+// a width seen before takes one pass, a new width at most FIT.passes.
+const FIT = {
+  minPanel: 180, // px: panels narrower than this are stacked on a narrow chart (a phone, a small laptop)
+  narrow: 480, // px: a chart narrower than this is such a column
+  tinyPanel: 100, // px: panels narrower than this are stacked on any chart
+  minSlider: 200, // px: the shortest time slider put beside the buttons
+  sliderGap: 12, // px between the buttons and a slider beside them
+  passes: 3, // draws at most, each measuring what the last left round the plot
+};
+// The frame-step buttons added to an animation's Play row: plotly.js buttons can only animate to a
+// named frame, so these do nothing themselves ("skip") and followFrameSteps moves the time slider.
+// They are added here, not in figures.py: a figure saved as HTML (lessons/downloads.py) has no
+// chart.js, and there they would do nothing.
+const FRAME_STEPS = [
+  { label: "◀ 1", name: "lab-frame-back", by: -1 },
+  { label: "1 ▶", name: "lab-frame-forward", by: 1 },
+];
+
+function textWidth(text, size, family) {
+  const context = (textWidth.context ||= document.createElement("canvas").getContext("2d"));
+  context.font = `${size}px ${family}`;
+  return context.measureText(String(text ?? "")).width;
+}
+
+// The suffixes ("", "2", …) of the equal-aspect panels laid side by side from the left, as
+// traces.panels_layout writes them: none for other charts (lines, the home page's triangle).
+function panelsOf(layout) {
+  const panels = [];
+  for (let index = 0; ; index++) {
+    const suffix = index ? String(index + 1) : "";
+    const x = layout[`xaxis${suffix}`];
+    const y = layout[`yaxis${suffix}`];
+    if (!x?.domain || !y || y.domain || y.scaleanchor !== `x${suffix}`) return panels;
+    panels.push(suffix);
+  }
+}
+
+// The index in layout.annotations of each panel's title (a paper note on the top edge, above it), or -1.
+function titlesOf(layout, panels) {
+  const notes = layout.annotations || [];
+  return panels.map((suffix) => {
+    const [left, right] = layout[`xaxis${suffix}`].domain;
+    return notes.findIndex((note) => note.xref === "paper" && note.yref === "paper" && note.y === 1
+      && note.x >= left && note.x <= right);
+  });
+}
+
+// Whether the figure is an animation with a Play row and a time slider (figures.cloud_animation).
+function isAnimation(layout) {
+  const menu = layout.updatemenus?.[0];
+  const animates = (item) => item.method === "animate";
+  return Boolean(menu?.buttons?.some(animates) && (menu.type ?? "buttons") === "buttons"
+    && layout.sliders?.[0]?.steps?.some(animates));
+}
+
+// What plotly leaves round the plot, before any draw has measured it.
+function guessMetrics(layout, data, template) {
+  const margin = { ...template.layout.margin, ...layout.margin };
+  const colourBar = data.some((trace) => trace.colorbar && trace.showscale !== false) ? 60 : 0;
+  const controls = layout.sliders?.length ? 120 : 0;
+  return {
+    padW: (margin.l ?? 80) + (margin.r ?? 80) + 28 + colourBar,
+    padH: (margin.t ?? 100) + (margin.b ?? 80) + 24 + controls,
+  };
+}
+
+function measure(chart) {
+  const full = chart._fullLayout;
+  const size = full?._size;
+  if (!size || !(size.w > 0) || !(size.h > 0)) return null;
+  return { padW: full.width - size.w, padH: full.height - size.h };
+}
+
+// The layout (and data: a colour bar's place) for a chart `width` px wide, given what plotly leaves
+// round the plot (`metrics`); `state.active` is the time slider's frame to keep, if any.
+function plan(spec, state, width, metrics) {
+  const { figure, template } = spec;
+  const source = figure.layout || {};
+  // a copy to change and hand to plotly.js, which writes into the layout it draws (an axis's
+  // constrained domain): the figure's own layout stays as written, for the next fit
+  const layout = { ...structuredClone(source), template, autosize: true };
+  // the width planned for, exactly: plotly's own autosize keeps a width that changed by less than 1 px
+  if (width > 0) layout.width = width;
+  let data = state.data;
+  const family = source.font?.family || template.layout.font.family;
+  const size = source.font?.size || template.layout.font.size;
+  const shape = { stacked: false, below: false };
+  if (isAnimation(source)) {
+    const [menu, slider] = [layout.updatemenus[0], layout.sliders[0]];
+    if (!menu.buttons.some((button) => button.name?.startsWith("lab-frame"))) {
+      const steps = FRAME_STEPS.map(({ label, name }) => ({ label, name, method: "skip", args: [] }));
+      menu.buttons = [...menu.buttons, ...steps];
+    }
+    if (state.active != null && state.active < slider.steps.length) slider.active = state.active;
+    // the row starts below the x tick labels (larger in presenter mode)
+    const tickSize = source.xaxis?.tickfont?.size ?? template.layout.xaxis.tickfont.size;
+    const tickRoom = Math.ceil(1.3 * tickSize + 14);
+    for (const item of [menu, slider]) item.pad = { ...item.pad, t: Math.max(item.pad?.t ?? 0, tickRoom) };
+    if (width > 0) shape.below = placeControls(menu, slider, width - metrics.padW, family, size);
+  }
+  const panels = width > 0 ? panelsOf(source) : [];
+  if (panels.length) data = placePanels(layout, data, panels, width, metrics, family, size, shape);
+  const summary = JSON.stringify([
+    layout.height, shape, layout.sliders?.[0]?.x, panels.map((suffix) => layout[`yaxis${suffix}`].domain),
+  ]);
+  return { layout, data, shape, summary };
+}
+
+// The Play row and the time slider across a plot `plotW` px wide: the slider beside the buttons if it
+// has room there for its longest label, else on its own row below them (changes `menu` and `slider`;
+// true for below). Buttons wider than the plot get a smaller font.
+function placeControls(menu, slider, plotW, family, size) {
+  let fontSize = menu.font?.size ?? size;
+  const labels = menu.buttons.map((button) => button.label);
+  const fixed = (menu.pad?.l ?? 0) + (menu.pad?.r ?? 0) + 2 * (labels.length - 1);
+  const padding = 24 * labels.length; // plotly.js's updatemenus: 24 px round each label, 30 px at least
+  const measured = (label, font) => textWidth(label, font, menu.font?.family || family);
+  const texts = (font) => labels.reduce((sum, label) => sum + measured(label, font), 0);
+  const button = (label, font) => Math.max(Math.ceil(measured(label, font)) + 24, 30);
+  const rowWidth = (font) => fixed + labels.reduce((sum, label) => sum + button(label, font), 0);
+  let buttons = rowWidth(fontSize);
+  if (buttons > plotW) {
+    fontSize = Math.max(8, Math.floor(fontSize * (plotW - fixed - padding) / texts(fontSize)));
+    menu.font = { ...menu.font, size: fontSize };
+    buttons = rowWidth(fontSize);
+  }
+  const value = slider.currentvalue || {};
+  const valueSize = value.font?.size ?? slider.font?.size ?? size;
+  const shown = (step) => `${value.prefix || ""}${step.label}${value.suffix || ""}`;
+  const valueFamily = value.font?.family || family;
+  const longest = Math.max(...slider.steps.map((step) => textWidth(shown(step), valueSize, valueFamily)));
+  const room = plotW - buttons - FIT.sliderGap;
+  if (room >= Math.max(FIT.minSlider, longest + 24)) {
+    slider.x = (buttons + FIT.sliderGap) / plotW;
+    slider.len = 1 - slider.x;
+    slider.xanchor = "left";
+    return false;
+  }
+  const buttonHeight = Math.ceil(Math.max(fontSize * 1.3, 30) + 3); // plotly.js's updatemenus
+  Object.assign(slider, {
+    x: 0, len: 1, xanchor: "left", y: menu.y ?? slider.y, yanchor: menu.yanchor ?? slider.yanchor,
+    pad: { ...slider.pad, t: (menu.pad?.t ?? 0) + buttonHeight + 6 },
+  });
+  return true;
+}
+
+// Equal-aspect panels in a chart `width` px wide (changes `layout`, returns the data).
+function placePanels(layout, data, panels, width, metrics, family, size, shape) {
+  const own = layout.height || 450;
+  const ownSide = Math.max(150, own - metrics.padH); // the square side the figure was written for
+  const plotW = Math.max(60, width - metrics.padW);
+  const [left, right] = layout[`xaxis${panels[0]}`].domain;
+  const cell = plotW * (right - left);
+  const count = panels.length;
+  const titles = titlesOf(layout, panels);
+  const notes = [...(layout.annotations || [])];
+  const titleSize = (index) => notes[index]?.font?.size ?? size;
+  const fit = (index, room) => { // a title no wider than `room`
+    const note = notes[index];
+    const text = textWidth(note.text, titleSize(index), note.font?.family || family);
+    if (text <= room) return;
+    const smaller = Math.max(9, Math.floor((titleSize(index) * room) / text));
+    notes[index] = { ...note, font: { ...note.font, size: smaller } };
+  };
+  shape.stacked = count > 1 && (cell < FIT.tinyPanel || (cell < FIT.minPanel && width < FIT.narrow));
+  if (!shape.stacked) {
+    const side = Math.min(cell, ownSide);
+    layout.height = Math.round(Math.min(own, side + metrics.padH));
+    titles.forEach((index) => index >= 0 && fit(index, plotW / count - 8));
+    layout.annotations = notes;
+    return data;
+  }
+  // one above the other, each as wide as the plot (at most the figure's own square), with room
+  // between them for the next one's title and the x tick labels of the one above it
+  const side = Math.min(plotW, ownSide);
+  const tickSize = layout.xaxis?.tickfont?.size ?? 12;
+  const title = Math.max(...titles.map((index) => (index >= 0 ? titleSize(index) : 0)));
+  const gap = Math.ceil(1.3 * title + 1.3 * tickSize + 22);
+  const plotH = count * side + (count - 1) * gap;
+  layout.height = Math.round(plotH + metrics.padH);
+  const [h, g] = [side / plotH, gap / plotH];
+  panels.forEach((suffix, index) => {
+    const top = 1 - index * (h + g);
+    layout[`xaxis${suffix}`] = { ...layout[`xaxis${suffix}`], domain: [0, 1] };
+    layout[`yaxis${suffix}`] = { ...layout[`yaxis${suffix}`], domain: [Math.max(0, top - h), top] };
+    if (titles[index] >= 0) {
+      notes[titles[index]] = { ...notes[titles[index]], x: 0.5, y: top };
+      fit(titles[index], plotW - 8);
+    }
+  });
+  layout.annotations = notes;
+  return data.map((trace) => { // a colour bar beside its own panel, not the whole chart
+    if (!trace.colorbar || trace.showscale === false) return trace;
+    const [bottom, top] = layout[`yaxis${(trace.yaxis || "y").slice(1)}`]?.domain || [0, 1];
+    const place = { y: top, yanchor: "top", lenmode: "fraction", len: 0.8 * (top - bottom) };
+    return { ...trace, colorbar: { ...trace.colorbar, ...place } };
+  });
+}
+
+// Draw the chart fitted to its width (see FIT): `state` is {data, frames, active}. What plotly leaves
+// round the plot depends on the plot itself: a panel's tick labels push the margin only when the
+// panel reaches the plot area's edge. So the most measured so far (at this width, in this shape) is
+// what is planned for: a draw then has room for every label, and the next pass changes nothing.
+async function drawFitted(chart, Plotly, state) {
+  chart.dataset.labFitting = "true";
+  try {
+    await fit(chart, Plotly, state);
+  } finally {
+    delete chart.dataset.labFitting;
+  }
+  if (!sameWidth(chart)) chart.__labRefit?.(); // the column moved on while it was drawn
+}
+
+// The chart's width as plotly.js reads it (fractional px; 0 while it is not laid out)...
+function widthOf(chart) {
+  return parseFloat(getComputedStyle(chart).width) || 0;
+}
+
+// ...and whether the chart was last fitted to the width it has now.
+function sameWidth(chart) {
+  return widthOf(chart) === 0 || Math.abs(widthOf(chart) - Number(chart.dataset.labWidth)) < 0.1;
+}
+
+async function fit(chart, Plotly, state) {
+  const spec = chart.__labSpec;
+  const width = widthOf(chart);
+  const known = (chart.__labMetrics ||= {});
+  const key = (shape) => `${Math.round(width)}:${shape.stacked}:${shape.below}`;
+  let metrics = known.last || guessMetrics(spec.figure.layout || {}, state.data, spec.template);
+  let planned = plan(spec, state, width, metrics);
+  if (known[key(planned.shape)]) {
+    metrics = known[key(planned.shape)];
+    planned = plan(spec, state, width, metrics);
+  }
+  for (let pass = 1; ; pass++) {
+    const frames = pass === 1 ? state.frames : undefined; // undefined: the frames stay as they are
+    await Plotly.react(chart, { data: planned.data, layout: planned.layout, frames, config: spec.config });
+    const got = measure(chart);
+    if (!got || width <= 0) break;
+    const before = known[key(planned.shape)];
+    const most = before ? { padW: Math.max(before.padW, got.padW), padH: Math.max(before.padH, got.padH) }
+      : got;
+    known[key(planned.shape)] = known.last = most;
+    const settled = Math.abs(most.padW - metrics.padW) <= 6 && Math.abs(most.padH - metrics.padH) <= 6;
+    if (settled || pass >= FIT.passes) break;
+    const next = plan(spec, state, width, most);
+    metrics = most;
+    if (next.summary === planned.summary) break;
+    planned = next;
+  }
+  Object.assign(chart.dataset, {
+    labWidth: String(width), labPanels: planned.shape.stacked ? "stacked" : "row",
+    labSlider: planned.shape.below ? "below" : "beside",
+  });
+}
+
+// The frame-step buttons: the time slider one frame back or on, as its own steps move it; nothing at
+// either end. Quick clicks add up (a step still being drawn counts).
+function followFrameSteps(chart, Plotly) {
+  if (chart.__labSteps) return;
+  chart.__labSteps = true;
+  chart.on("plotly_buttonclicked", (event) => {
+    const step = FRAME_STEPS.find(({ name }) => name === event?.button?.name);
+    const slider = chart.layout?.sliders?.[0];
+    if (!step || !slider?.steps?.length) return;
+    const from = chart.__labStepTo ?? slider.active ?? 0;
+    const to = Math.min(Math.max(from + step.by, 0), slider.steps.length - 1);
+    if (to === from) return;
+    chart.__labStepTo = to;
+    Plotly.animate(chart, ...slider.steps[to].args).catch(() => {}).finally(() => { // (or cut short)
+      if (chart.__labStepTo === to) chart.__labStepTo = null;
+    });
+  });
+}
+
+// The chart follows its column's width (the sidebar opening or closing, not only the window resizing):
+// drawn again for the new width (`__labRefit`) whenever it is not the one it was fitted to (a chart
+// drawn while hidden, 0 px wide, is fitted once it shows). The drawing canvas is resized.
+function followWidth(chart) {
   if (chart.__labResize) return;
   let width = chart.clientWidth;
   chart.__labResize = new ResizeObserver(() => {
-    if (chart.clientWidth !== width && chart.clientWidth > 0) {
+    if (chart.dataset.labWidth !== undefined) {
+      if (!sameWidth(chart)) chart.__labRefit?.();
+    } else if (chart.clientWidth !== width && chart.clientWidth > 0) {
       width = chart.clientWidth;
-      Plotly.Plots.resize(chart);
+      chart.__labRefit?.();
     }
   });
   chart.__labResize.observe(chart);
@@ -484,15 +793,32 @@ export default function ({ data, parentElement, setTriggerValue }) {
   const revision = (chart.__labRevision = (chart.__labRevision || 0) + 1);
   loadPlotly().then((Plotly) => inTurn(async () => {
     if (chart.__labRevision !== revision) return; // a newer figure arrived while this one waited
-    const layout = { ...figure.layout, template, autosize: true };
     const config = { ...CONFIG, ...figure.config };
     if (drawing) { // a square canvas: on a narrow screen, no empty band below it
+      const layout = { ...figure.layout, template, autosize: true };
       layout.height = Math.min(layout.height || 520, Math.max(300, chart.clientWidth + 20));
       receive(drawingPad(chart), drawing, setTriggerValue, figure); // the toolbar, before the plot
+      await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
+      chart.__labRefit = () => Plotly.Plots.resize(chart);
+      acknowledge(drawingPad(chart));
+    } else {
+      addStyle("lab-chart-css", CHART_CSS);
+      // the figure drawn already, in another look (the theme changed): it stays on the frame it shows
+      const again = chart._fullData && sameBytes(chart.__labSpec?.bytes, data);
+      const shown = () => ({ data: chart.data, active: chart.layout?.sliders?.[0]?.active });
+      chart.__labSpec = { figure: again ? chart.__labSpec.figure : figure, bytes: data, template, config };
+      await drawFitted(chart, Plotly, again ? shown() : { data: figure.data, frames: figure.frames || [] });
+      followFrameSteps(chart, Plotly);
+      chart.__labRefit = () => { // the same figure at the new width, on the same frame
+        if (chart.__labRefitting) return; // one is waiting already: it fits the width it finds
+        chart.__labRefitting = true;
+        inTurn(() => {
+          chart.__labRefitting = false;
+          return drawFitted(chart, Plotly, shown());
+        }).catch(() => {});
+      };
     }
-    await Plotly.react(chart, { data: figure.data, layout, frames: figure.frames || [], config });
-    followWidth(chart, Plotly);
-    if (drawing) acknowledge(drawingPad(chart));
+    followWidth(chart);
     problem.hidden = true;
   })).catch((error) => {
     if (chart.__labRevision === revision) chart.__labBytes = null; // try again on the next run

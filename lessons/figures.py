@@ -145,6 +145,10 @@ def _contour_layer(density: np.ndarray, grid: np.ndarray) -> _Layer:
 
 
 def _play_pause(redraw: bool) -> dict:
+    """The Play row: Play, Slow and Pause. In the app, lessons/chart.js adds the frame-step buttons
+    ◀ 1 / 1 ▶ (plotly.js buttons cannot step by one frame themselves) and places this row and the time
+    slider for the chart's width; a figure saved as HTML has these three and the slider beside them."""
+
     def play(frame_ms: int) -> dict:
         return {
             "frame": {"duration": frame_ms, "redraw": redraw},
