@@ -14,7 +14,7 @@ from typing import TypeVar
 import numpy as np
 import streamlit as st
 
-from lessons import registry, simulate, splitting_model
+from lessons import registry, simulate, triangle
 from lessons.settings import Settings, simulation_settings
 
 LOG = logging.getLogger("langevin_lab")
@@ -55,8 +55,8 @@ def field_arrows(settings: Settings, times: np.ndarray) -> np.ndarray:
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def triangle_clouds() -> tuple[np.ndarray, ...]:
-    """Cached ``splitting_model.triangle_clouds`` (the home page's picture is the same for everyone)."""
-    return splitting_model.triangle_clouds()
+    """Cached ``triangle.triangle_clouds`` (the home page's picture is the same for everyone)."""
+    return triangle.triangle_clouds()
 
 
 @st.cache_resource(show_spinner=False)

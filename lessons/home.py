@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lessons import engine_cache, lesson_figures, registry
+from lessons import engine_cache, registry, triangle
 from lessons.presenter import presenting, show
 
 # One line per page under its link (the registry's titles name them; this says what each shows).
@@ -26,7 +26,7 @@ if not presenting():  # presenter mode: figures only
     st.latex(
         r"\text{forward step} \;+\; \text{backward step} \;=\; \text{one Langevin step} \;=\; \text{identity on } p_t"
     )
-show(lesson_figures.triangle_figure(engine_cache.triangle_clouds()), "triangle")
+show(triangle.triangle_figure(engine_cache.triangle_clouds()), "triangle")
 st.caption(
     "A cloud drawn from $p_t$ (two moons at t = 0.05), the same particles after one forward step of the OU "
     "process (now distributed as $p_{t+h}$, h = 0.2), and after the backward step that follows: back at "

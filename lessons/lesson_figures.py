@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons import duality_model, figures, score_learning, simulate, splitting_model, still_figures
+from lessons import figures, score_learning, simulate, splitting_model, still_figures
 from lessons.registry import Page
 from lessons.settings import Settings
 
@@ -57,11 +57,6 @@ def time_labels(times: np.ndarray, t_end: float | None = None, symbol: str = "t"
     return [f"t = {t:.2f} · t′ = {t_end - t:.2f}" for t in times]
 
 
-def triangle_figure(clouds: tuple[np.ndarray, ...]) -> dict:
-    """The home page's forward + backward = identity picture from ``splitting_model.triangle_clouds()``."""
-    return still_figures.split_triangle(*clouds, extent=simulate.EXTENT, grid=simulate.GRID)
-
-
 def drift_figure(run: splitting_model.SplitRun, settings: Settings, cloud: np.ndarray) -> dict:
     """The cloud (N, 2) with forward, backward and Langevin drift arrows on a few of its particles."""
     vectors = splitting_model.drifts_for(settings, cloud)
@@ -100,34 +95,6 @@ def split_distances(run: splitting_model.SplitRun) -> dict:
         series,
         x_title="split steps taken",
         y_title="sliced Wasserstein to p_t",
-        reference=("two exact samples", run.noise_floor),
-    )
-
-
-def duality_figure(run: duality_model.DualityRun, settings: Settings) -> dict:
-    """Forward cloud at t beside backward cloud at t′ = T − t, one frame per t."""
-    density = run.density if settings.show_density else None
-    paths = {"traced": simulate.TRACED if settings.show_paths else 0, "tail": trail(settings)}
-    panels = [
-        figures.Panel("forward, from the data", run.forward, figures.COLOURS["forward"], density, **paths),
-        figures.Panel("backward, from N(0, I)", run.backward, figures.COLOURS["backward"], density, **paths),
-    ]
-    return figures.cloud_animation(
-        panels, time_labels(run.times, settings.t_end), extent=simulate.EXTENT, grid=simulate.GRID, height=480
-    )
-
-
-def duality_distances(run: duality_model.DualityRun) -> dict:
-    """Distances between the two clouds, and of the backward cloud to the exact p_t, over t."""
-    colours = [figures.COLOURS["langevin"], figures.COLOURS["backward"]]
-    series = {
-        name: (values, colour) for (name, values), colour in zip(run.distances.items(), colours, strict=True)
-    }
-    return still_figures.line_chart(
-        run.times,
-        series,
-        x_title="forward time t",
-        y_title="sliced Wasserstein",
         reference=("two exact samples", run.noise_floor),
     )
 

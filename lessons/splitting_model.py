@@ -1,5 +1,5 @@
 """Lesson 3's model: one Langevin step for p_t split into a forward and a backward half (MATH §4),
-the three drifts on a few particles, the cloud under repeated halves, and the home page's triangle."""
+the three drifts on a few particles and the cloud under repeated halves."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core import datasets, sde
+from core import sde
 from core.mixture import GaussianMixture
 from lessons.settings import Settings
 from lessons.simulate import (
@@ -101,19 +101,3 @@ def _repeated_halves(
         for name, x in current.items():
             frames[name].append(x.clamp(-EXTENT * 3, EXTENT * 3))
     return {name: torch.stack(xs) for name, xs in frames.items()}
-
-
-def triangle_clouds() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The home page's picture: a p_t cloud, after one forward half, after the backward half too;
-    with the densities of p_t and p_{t+h}. t = 0.05, h = 0.2 on two moons, λ = 1."""
-    data, t, h = datasets.make("two_moons"), 0.05, 0.2
-    generator = torch.Generator().manual_seed(0)
-    cloud = data.diffused(t).sample(700, generator)
-    after_forward, after_backward = sde.split_step(data.marginal_score, cloud, t, h, 1.0, generator)
-    return (
-        cloud.numpy(),
-        after_forward.numpy(),
-        after_backward.numpy(),
-        density_image(data.diffused(t)),
-        density_image(data.diffused(t + h)),
-    )

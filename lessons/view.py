@@ -12,29 +12,28 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lessons import downloads, engine_cache, lesson_figures, readouts, registry, split_buttons, training_store
+from lessons import (
+    downloads,
+    duality_view,
+    engine_cache,
+    layout_css,
+    lesson_figures,
+    readouts,
+    registry,
+    split_buttons,
+    training_store,
+)
 from lessons.presenter import show
 from lessons.registry import Page
 from lessons.settings import Settings, simulation_settings
 from lessons.url_state import controls
-
-# On a phone Streamlit stacks the two columns, controls first: the chart would be off-screen while a
-# slider moves, so there the chart column comes first. Wide formulas scroll instead of being clipped.
-NARROW_SCREEN_CSS = """<style>
-@media (max-width: 640px) {
-  .st-key-lesson_view > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] {
-    flex-direction: column-reverse;
-  }
-}
-.katex-display { overflow-x: auto; overflow-y: hidden; }
-</style>"""
 
 
 @st.fragment
 def lesson_view(name: str) -> None:
     """The view of the registry page ``name``; a control move reruns only this part."""
     page = registry.page(name)
-    st.html(NARROW_SCREEN_CSS)
+    st.html(layout_css.NARROW_SCREEN_CSS)
     left, right = st.container(key="lesson_view").columns([1.8, 3], gap="medium")
     with left:
         settings = controls(page)
@@ -73,21 +72,6 @@ def _split(page: Page, settings: Settings) -> None:
     )
 
 
-def _duality(page: Page, settings: Settings) -> None:
-    run = engine_cache.lesson_run(page, settings)
-    if run is None:
-        return
-    if run.divergence:
-        st.error(run.divergence, icon=readouts.DIVERGED_ICON)
-        return
-    figure = lesson_figures.duality_figure(run, settings)
-    show(figure, "cloud")
-    downloads.share_and_download(
-        page.name, settings, page.controls, figure, downloads.duality_clip(page, settings, run)
-    )
-    show(lesson_figures.duality_distances(run), "distance_chart")
-
-
 def _learning(page: Page, settings: Settings) -> None:
     trained = training_store.training(settings)
     downloads.share_and_download(page.name, settings, page.controls, None, trained=trained)
@@ -113,4 +97,9 @@ def _legend_html(entries: list[tuple[str, str, str]]) -> str:
     return f'<div class="lab-legend" style="line-height:1.6">{" ".join(items)}</div>'
 
 
-LAYOUTS = {"cloud": _one_cloud, "split": _split, "duality": _duality, "learning": _learning}
+LAYOUTS = {
+    "cloud": _one_cloud,
+    "split": _split,
+    "duality": duality_view.duality_layout,
+    "learning": _learning,
+}

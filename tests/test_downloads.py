@@ -16,7 +16,16 @@ from PIL import Image
 from test_pages import assert_no_exception, open_page
 
 from core import score_net
-from lessons import downloads, lesson_figures, registry, render, score_learning, training_store, user_data
+from lessons import (
+    downloads,
+    duality_figures,
+    lesson_figures,
+    registry,
+    render,
+    score_learning,
+    training_store,
+    user_data,
+)
 from lessons.figures import COLOURS
 from lessons.settings import Settings
 
@@ -79,7 +88,7 @@ def test_duality_s_pictures_follow_the_backward_run_from_noise_to_the_data():
     assert np.array_equal(pictured.xs[-1], run.backward[0])  # the last frame: t′ = T, i.e. t = 0
     assert np.array_equal(pictured.xs[0], run.backward[-1])  # the GIF starts at N(0, I), t′ = 0
     assert clip.labels[0] == "t = 1.00 · t′ = 0.00" and clip.labels[-1] == "t = 0.00 · t′ = 1.00"
-    app = slider_labels(lesson_figures.duality_figure(run, settings))
+    app = slider_labels(duality_figures.duality_figure(run, settings))
     assert list(clip.labels) == app[::-1]  # the app's labels, in the backward run's order
     image = png_of(clip)
     assert image.size == (render.SIZE, render.SIZE) and image.text["Label"] == "t = 0.00 · t′ = 1.00"
