@@ -53,6 +53,12 @@ def dataset(settings: Settings) -> GaussianMixture:
     return datasets.make(settings.dataset)
 
 
+def data_only(settings: Settings) -> Settings:
+    """The settings that fix the data (preset, or own points and bandwidth), all others at defaults:
+    the cache key of everything that depends on the data alone (p_t, its density image, noise bands)."""
+    return Settings(dataset=settings.dataset, bandwidth=settings.bandwidth, points=settings.points)
+
+
 def num_frames(particles: int) -> int:
     """Frames per animation for this many particles over all its panels: 40 at ≤ 1,000, fewer above
     (at least 20), so that a chart stays ≤ 1 MB at the defaults (≈ 15 kB per 1,000 particles per frame)."""
@@ -259,8 +265,7 @@ def marginal_densities(settings: Settings, times: np.ndarray) -> np.ndarray:
     p_t depends on the data and t only, not on the seed, h or the particles, so the frames of the
     last few (data, times) pairs are kept (≈ 40 kB each) and a slider move does not redraw them.
     """
-    data_only = Settings(dataset=settings.dataset, bandwidth=settings.bandwidth, points=settings.points)
-    return _marginal_densities(data_only, tuple(round(float(t), 6) for t in times))
+    return _marginal_densities(data_only(settings), tuple(round(float(t), 6) for t in times))
 
 
 @functools.lru_cache(maxsize=16)
