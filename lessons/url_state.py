@@ -21,13 +21,14 @@ def controls(page: Page) -> Settings:
     On arrival the address decides; an address without any setting (a sidebar link, the Back
     button to a bare address) brings back what the student last had on this page in this session.
     """
-    if st.session_state.get("_url_page") != page.name:
+    if arrived(page):
         settings, notes = arrival_settings(page, st.query_params.to_dict(), kept(page))
         for name in page.controls:
             st.session_state[name] = getattr(settings, name)
         if settings.points:  # a shared link brings its own data along
             st.session_state["own_data"] = (settings.points, settings.bandwidth)
         st.session_state["_url_page"], st.session_state["_url_notes"] = page.name, notes
+        st.session_state["_visits"] = visit_number() + 1
     for note in st.session_state.pop("_url_notes", []):  # shown once, gone at the next interaction
         st.info(note, icon=":material/link_off:")
     for name in page.controls:
@@ -45,8 +46,29 @@ def controls(page: Page) -> Settings:
         points, bandwidth = st.session_state["own_data"]
         settings = replace(settings, points=points, bandwidth=bandwidth)
     st.session_state[f"_kept_{page.name}"] = settings
-    st.query_params.from_dict(to_query(settings, url_names(settings, page.controls)))
+    st.session_state["_url_written"] = written = to_query(settings, url_names(settings, page.controls))
+    st.query_params.from_dict(written)
     return settings
+
+
+def arrived(page: Page) -> bool:
+    """Whether the student has just come to ``page``: from another lesson, from a page without
+    controls (whose run dropped this page's widget state), or by an address this page did not write
+    (a link, the browser's Back button)."""
+    return (
+        st.session_state.get("_url_page") != page.name
+        or any(name not in st.session_state for name in page.controls)
+        or _address_settings(st.query_params.to_dict()) != st.session_state.get("_url_written")
+    )
+
+
+def visit_number() -> int:
+    """How many times the student has arrived on a lesson page in this session (``arrived``)."""
+    return st.session_state.get("_visits", 0)
+
+
+def _address_settings(query: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in query.items() if name in FIELD_NAMES}
 
 
 def arrival_settings(
