@@ -21,11 +21,13 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from core import _checks, sde
+from core import _checks, posterior, sde
+from core.mixture import GaussianMixture
 from core.sde import TimeScoreFn, Trajectory
 from core.time_grids import TimeGrid, log_snr, noise_level
 
 Stepper = Callable[[Tensor, float, float, torch.Generator | None], Tensor]  # (y at s, s, t, gen) -> x at t
+ScoreSource = TimeScoreFn | GaussianMixture  # a score s_t(x) = score_fn(x, t), or the data: its exact score
 
 
 def tweedie(score_fn: TimeScoreFn, x: Tensor, t: float) -> Tensor:
@@ -48,7 +50,7 @@ class GridSampler:
 
     def sample(
         self,
-        score_fn: TimeScoreFn,
+        score_fn: ScoreSource,
         x_start: Tensor,
         *,
         t_end: float,
@@ -58,9 +60,12 @@ class GridSampler:
     ) -> Trajectory:
         """Run from x_start (N, 2) at t_0 = ``t_end`` down ``self.grid`` in ``num_steps`` steps.
 
+        ``score_fn(x, t)`` gives s_t(x); a ``GaussianMixture`` stands for its exact ``marginal_score``.
         ``times`` of the trajectory are the grid's; with ``grid.denoise`` the last step is the Tweedie
         jump x <- D_{t_min}(x) to t = 0. ``num_frames`` keeps about that many + 1 frames, as in ``core.sde``.
         """
+        if isinstance(score_fn, GaussianMixture):
+            score_fn = score_fn.marginal_score
         if not callable(score_fn):
             raise ValueError(f"score_fn must be callable as score_fn(x, t), got {type(score_fn).__name__}")
         x_start = _checks.points(x_start, "x_start")
@@ -218,6 +223,38 @@ class PredictorCorrector(GridSampler):
         return step
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExactPosterior(GridSampler):
+    """The exact posterior step for mixture data (MATH §9): x_t ~ p(x_t | x_s = y), drawn in closed form by
+    ``core.posterior.sample_posterior``. No discretisation error at any step count: the floor every
+    other sampler is measured against. Needs the mixture itself: ``score_fn`` must be a
+    ``GaussianMixture`` or its ``marginal_score``. One evaluation of the mixture (its responsibilities,
+    the cost of a score) per step."""
+
+    uses_exact_posterior: ClassVar[bool] = True
+
+    def _stepper(self, score_fn: TimeScoreFn) -> Stepper:
+        data = _mixture_of(score_fn)
+
+        def step(y: Tensor, s: float, t: float, gen: torch.Generator | None) -> Tensor:
+            return posterior.sample_posterior(data, t, s - t, y, gen)
+
+        return step
+
+
+def _mixture_of(score_fn: TimeScoreFn) -> GaussianMixture:
+    """The mixture whose ``marginal_score`` ``score_fn`` is, or a ValueError."""
+    owner = getattr(score_fn, "__self__", None)
+    if (
+        isinstance(owner, GaussianMixture)
+        and getattr(score_fn, "__func__", None) is GaussianMixture.marginal_score
+    ):
+        return owner
+    raise ValueError(
+        "the exact posterior sampler needs the mixture itself: pass a GaussianMixture or its marginal_score"
+    )
+
+
 def _run(
     step: Stepper,
     score_fn: TimeScoreFn,
@@ -282,4 +319,5 @@ SAMPLERS: dict[str, GridSampler] = {
     "heun": Heun(),
     "dpm_solver_2m": DPMSolver2M(),
     "predictor_corrector": PredictorCorrector(),
+    "exact_posterior": ExactPosterior(),
 }
