@@ -26,12 +26,9 @@ if not presenting():  # presenter mode: figures only
     st.latex(
         r"\text{forward step} \;+\; \text{backward step} \;=\; \text{one Langevin step} \;=\; \text{identity on } p_t"
     )
-show(triangle.triangle_figure(engine_cache.triangle_clouds()), "triangle")
-st.caption(
-    "A cloud drawn from $p_t$ (two moons at t = 0.05), the same particles after one forward step of the OU "
-    "process (now distributed as $p_{t+h}$, h = 0.2), and after the backward step that follows: back at "
-    "$p_t$, though every particle has moved. Grey lines are contours of the exact density."
-)
+clouds = engine_cache.triangle_clouds()
+show(triangle.triangle_figure(clouds), "triangle")
+st.caption(triangle.triangle_caption(clouds))
 st.subheader("The lessons", anchor=False)
 for page in (*registry.LESSONS, registry.OWN_DATA):  # in order, then own data
     st.page_link(page.script, label=page.title, icon=page.icon)

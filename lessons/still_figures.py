@@ -99,9 +99,14 @@ TRIANGLE_CORNERS = (  # (x domain, y domain, colour, title) of the three clouds
     ((0.7, 1.0), (0.0, 0.48), COLOURS["backward"], "after a backward step: p at t again"),
 )
 TRIANGLE_ARROWS = (  # (tail, head, colour, label), in the canvas's [0, 1]² coordinates
-    ((0.27, 0.4), (0.4, 0.68), COLOURS["forward"], "forward step: −x dt + √2 dW"),
-    ((0.6, 0.68), (0.73, 0.4), COLOURS["backward"], "backward step: (x + 2s) dt + √2 dW"),
-    ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: one Langevin step, p at t unchanged"),
+    ((0.27, 0.4), (0.4, 0.68), COLOURS["forward"], "forward step: exact OU transition"),
+    (
+        (0.6, 0.68),
+        (0.73, 0.4),
+        COLOURS["backward"],
+        "backward step: exact draw from p(x<sub>t</sub> | x<sub>t+h</sub>)",
+    ),
+    ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: p at t unchanged, as by one Langevin step"),
 )
 
 
