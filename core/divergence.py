@@ -80,18 +80,24 @@ def kl_to_exact(cloud: Tensor, exact: GaussianMixture) -> float:
 
 
 def kl_noise_band(
-    exact: GaussianMixture, size: int, *, repeats: int = 16, generator: torch.Generator | None = None
+    exact: GaussianMixture,
+    size: int,
+    *,
+    repeats: int = 16,
+    level: float = BAND_LEVEL,
+    generator: torch.Generator | None = None,
 ) -> KLBand:
     """The sampling-noise band of ``kl_to_exact`` on exact clouds of ``size`` points (MATH §10).
 
     KL_r = kl_to_exact(x_r, p) for ``repeats`` independent x_r ~ p of shape (size, 2); mean m and sd s
-    of the KL_r; upper edge m + t_{R−1}(0.975) s √(1 + 1/R), a one-sided 97.5 % prediction bound for
-    one more exact cloud. A cloud above ``upper`` does not match p within sampling noise.
+    of the KL_r; upper edge m + t_{R−1}(level) s √(1 + 1/R), a one-sided prediction bound at ``level``
+    (0.975 by default) for one more exact cloud. A cloud above ``upper`` does not match p within
+    sampling noise.
     """
     exact = _mixture(exact, "exact")
-    size, repeats = _size(size), _repeats(repeats)
+    size, repeats, level = _size(size), _repeats(repeats), _level(level)
     values = np.array([kl_to_exact(exact.sample(size, generator), exact) for _ in range(repeats)])
-    return _band(values)
+    return _band(values, level)
 
 
 def kl_to_exact_frames(frames: Tensor, data: GaussianMixture, times: Sequence[float]) -> np.ndarray:
@@ -136,15 +142,20 @@ def width_error(cloud: Tensor, exact: GaussianMixture) -> float:
 
 
 def width_noise_band(
-    exact: GaussianMixture, size: int, *, repeats: int = 16, generator: torch.Generator | None = None
+    exact: GaussianMixture,
+    size: int,
+    *,
+    repeats: int = 16,
+    level: float = BAND_LEVEL,
+    generator: torch.Generator | None = None,
 ) -> tuple[float, float]:
-    """(low, high): the two-sided 95 % prediction interval m ∓ t_{R−1}(0.975) s √(1 + 1/R) of
-    ``width_error`` on ``repeats`` exact clouds of ``size`` points (MATH §10); outside it, too narrow or
-    too wide beyond sampling noise."""
+    """(low, high): the two-sided prediction interval m ∓ t_{R−1}(level) s √(1 + 1/R) of
+    ``width_error`` on ``repeats`` exact clouds of ``size`` points (MATH §10), 95 % at the default
+    level 0.975; outside it, too narrow or too wide beyond sampling noise."""
     exact = _mixture(exact, "exact")
-    size, repeats = _size(size), _repeats(repeats)
+    size, repeats, level = _size(size), _repeats(repeats), _level(level)
     values = np.array([width_error(exact.sample(size, generator), exact) for _ in range(repeats)])
-    mean, upper = _band(values)
+    mean, upper = _band(values, level)
     return 2.0 * mean - upper, upper
 
 
@@ -209,13 +220,13 @@ def _has_repeats(x: Tensor) -> bool:
     return len(torch.unique(x, dim=0)) < len(x)
 
 
-def _band(values: np.ndarray) -> KLBand:
-    """Mean and one-sided ``BAND_LEVEL`` prediction bound m + t s √(1 + 1/R) of R values."""
+def _band(values: np.ndarray, level: float) -> KLBand:
+    """Mean and one-sided ``level`` prediction bound m + t s √(1 + 1/R) of R values."""
     count, mean = len(values), float(values.mean())
     if not math.isfinite(mean):  # exact clouds of a continuous p repeat a point with probability 0
         raise ValueError("an exact cloud gave a non-finite value (a repeated point): no band")
     spread = float(values.std(ddof=1)) * math.sqrt(1.0 + 1.0 / count)
-    return KLBand(mean, mean + _t_quantile(BAND_LEVEL, count - 1) * spread)
+    return KLBand(mean, mean + _t_quantile(level, count - 1) * spread)
 
 
 def _t_quantile(level: float, dof: int) -> float:
@@ -254,6 +265,13 @@ def _repeats(value: object) -> int:
     if repeats < MIN_REPEATS:
         raise ValueError(f"repeats must be at least {MIN_REPEATS}, got {repeats}")
     return repeats
+
+
+def _level(value: object) -> float:
+    level = _checks.positive_float(value, "level")
+    if not 0.5 < level < 1.0:
+        raise ValueError(f"level must be a probability in (0.5, 1), got {value!r}")
+    return level
 
 
 def _times(value: object, count: int | None) -> list[float]:

@@ -27,6 +27,12 @@ def lesson_run(page: registry.Page, settings: Settings) -> object | None:
     return guarded(lambda chosen: _run(page.name, simulation_settings(chosen)), settings)
 
 
+def lesson_fit(page: registry.Page, settings: Settings) -> object | None:
+    """How far the page's run is from the exact answer (cached apart from the run, so the chart is
+    on screen before it is measured), or None after a plain-words message."""
+    return guarded(lambda chosen: _fit(page.name, simulation_settings(chosen)), settings)
+
+
 def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result | None:
     """Run a simulation; show a plain-words message instead of any error."""
     try:
@@ -45,6 +51,12 @@ def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result
 def _run(page_name: str, settings: Settings) -> object:
     """``registry.page(page_name).run(settings)``, for simulation settings only."""
     return registry.page(page_name).run(settings)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Measuring the distance to the exact distribution…")
+def _fit(page_name: str, settings: Settings) -> object:
+    """The page's ``measure`` of its cached run, for simulation settings only."""
+    return registry.page(page_name).measure(_run(page_name, settings), settings)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the arrows…")

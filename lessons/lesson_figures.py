@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons import figures, score_learning, simulate, splitting_model, still_figures
+from lessons import figures, readout_figures, score_learning, simulate, splitting_model, still_figures
 from lessons.registry import Page
 from lessons.settings import Settings
 
@@ -83,31 +83,13 @@ def split_animation(run: splitting_model.SplitRun, settings: Settings) -> dict:
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=420)
 
 
-def split_distances(run: splitting_model.SplitRun) -> dict:
-    """Distance of each repeated-halves cloud to p_t after every step."""
-    steps = np.arange(len(next(iter(run.distances.values()))))
+def split_distances(measured: splitting_model.HalvesFit) -> dict:
+    """KL of each repeated-halves cloud to p_t after the split steps, over its noise band."""
     series = {
-        name: (values, colour)
-        for (name, values), colour in zip(run.distances.items(), SPLIT_COLOURS, strict=True)
+        name: (values, np.full(len(values), measured.margin), colour)
+        for (name, values), colour in zip(measured.excess.items(), SPLIT_COLOURS, strict=True)
     }
-    return still_figures.line_chart(
-        steps,
-        series,
-        x_title="split steps taken",
-        y_title="sliced Wasserstein to p_t",
-        reference=("two exact samples", run.noise_floor),
-    )
-
-
-def distance_chart(page: Page, run: simulate.Run) -> dict:
-    """The distance of every frame of a one-cloud lesson to the exact marginal, with the noise floor."""
-    return still_figures.line_chart(
-        run.times,
-        {"cloud vs exact p_t": (run.distances, page.colour)},
-        x_title=page.time_axis,
-        y_title="sliced Wasserstein",
-        reference=("two exact samples", run.noise_floor),
-    )
+    return readout_figures.kl_chart(measured.steps, series, x_title="split steps taken")
 
 
 LOSS_WINDOW = 50  # steps in the loss chart's running mean, at most a fifth of the steps so far

@@ -18,7 +18,8 @@ from core import divergence
 from lessons.settings import Settings
 from lessons.simulate import data_only, dataset
 
-BAND_REPEATS = 16  # exact clouds per band: its upper edge is a 97.5 % prediction bound (MATH §10)
+BAND_REPEATS = 16  # exact clouds per band (MATH §10)
+BAND_LEVEL = 0.995  # an exact cloud reads "off" with probability ≈ 0.5 %: the verdict is right on exact runs
 BAND_FRACTIONS = (
     0.0,
     1 / 64,
@@ -46,7 +47,7 @@ def kl_band(settings: Settings, t: float, size: int) -> divergence.KLBand:
 def _kl_band(data: Settings, t: float, size: int) -> divergence.KLBand:
     generator = torch.Generator().manual_seed(size)  # one fixed set of exact clouds per (data, t, N)
     exact = dataset(data).diffused(t)
-    return divergence.kl_noise_band(exact, size, repeats=BAND_REPEATS, generator=generator)
+    return divergence.kl_noise_band(exact, size, repeats=BAND_REPEATS, level=BAND_LEVEL, generator=generator)
 
 
 def band_times(t_end: float) -> np.ndarray:
@@ -60,3 +61,17 @@ def kl_bands(settings: Settings, times: np.ndarray, size: int) -> np.ndarray:
     grid = np.unique(band_times(float(np.max(times))))
     measured = np.array([kl_band(settings, t, size) for t in grid])  # (B, 2)
     return np.stack([np.interp(times, grid, measured[:, column]) for column in range(2)], axis=1)
+
+
+def width_band(settings: Settings, t: float, size: int) -> tuple[float, float]:
+    """``divergence.width_noise_band`` of p_t for the settings' data at N = ``size``, cached per server."""
+    return _width_band(data_only(settings), round(float(t), 6), size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _width_band(data: Settings, t: float, size: int) -> tuple[float, float]:
+    generator = torch.Generator().manual_seed(size)
+    exact = dataset(data).diffused(t)
+    return divergence.width_noise_band(
+        exact, size, repeats=BAND_REPEATS, level=BAND_LEVEL, generator=generator
+    )

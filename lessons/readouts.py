@@ -1,19 +1,21 @@
-"""What a lesson says about its run in numbers and words: the distance chart, the verdict, the
-numeric readouts, and, when the particles blew up, what happened instead of any verdict."""
+"""What a lesson says about its run in numbers and words: the KL chart, the verdict, the numeric
+readouts, and, when the particles blew up, what happened instead of any verdict."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from lessons import lesson_figures, simulate
+from lessons import engine_cache, fit, noise_bands, readout_figures
 from lessons.presenter import show
 from lessons.registry import Page
+from lessons.settings import Settings
+from lessons.simulate import Run
 
 DIVERGED_ICON = ":material/warning:"
 
 
-def one_cloud_readouts(page: Page, run: simulate.Run) -> None:
-    """The distance of every frame to the exact marginal, the verdict, and the run's readouts."""
+def one_cloud_readouts(page: Page, run: Run, settings: Settings) -> None:
+    """The KL of the frames to the exact marginal, the verdict, and the run's readouts."""
     if run.divergence:
         st.error(run.divergence, icon=DIVERGED_ICON)
         st.warning(
@@ -22,27 +24,34 @@ def one_cloud_readouts(page: Page, run: simulate.Run) -> None:
             "the exact distribution.",
             icon=DIVERGED_ICON,
         )
-    if len(run.times) > 1:
-        show(lesson_figures.distance_chart(page, run), "distance_chart")
-        st.caption(
-            f"Distance of the cloud (up to {simulate.DISTANCE_PARTICLES:,} of its particles) to as many "
-            "fresh exact samples at each frame; the dashed line is the distance between two independent "
-            "exact samples of that size, what 'no difference' looks like."
-        )
-    if not run.divergence:
-        verdict(float(run.distances[-1]), run.noise_floor)
+    else:
+        measured = engine_cache.lesson_fit(page, settings)
+        if measured is not None:
+            _fit_readouts(page, run, measured)
     for label, value in run.readouts:
         st.markdown(f"**{label}:** `{value}`")
 
 
-def verdict(final: float, floor: float) -> None:
-    """Say in words whether the final cloud matches the exact distribution, within sampling noise."""
-    if final <= 2 * floor + 0.03:
-        st.success(
-            f"The final cloud matches the exact distribution: distance {final:.3f}, sampling noise {floor:.3f}."
-        )
-    else:
-        st.warning(
-            f"The final cloud is off: distance {final:.3f} against sampling noise {floor:.3f}. "
-            "A smaller step size h (or, going backward, a longer total time T) brings it closer."
-        )
+def _fit_readouts(page: Page, run: Run, measured: fit.Fit) -> None:
+    """The KL chart with its caption, then the verdict."""
+    chart = readout_figures.kl_chart(
+        measured.times,
+        {"cloud vs exact": (measured.excess, measured.margin, page.colour)},
+        x_title=page.time_axis,
+    )
+    show(chart, "distance_chart")
+    st.caption(caption(run))
+    said = fit.verdict(measured, stationary=not run.marginal_times.any())
+    getattr(st, said.kind)(said.text)
+
+
+def caption(run: Run) -> str:
+    """What the KL chart shows, how its numbers are made, and what its band means."""
+    target = "the target p" if not run.marginal_times.any() else "the exact p_t at each frame's time"
+    first = "" if not run.marginal_times.any() else " The first point is the start against its exact p_t."
+    return (
+        f"KL divergence in nats of the cloud (its first {noise_bands.kl_size(run.xs.shape[1]):,} particles) "
+        f"from {target}, minus what a cloud drawn from the exact distribution reads at that size (the "
+        "estimate's own bias), so 0 is as good as exact. Grey: the sampling-noise band, where 99.5 % of "
+        f"exact clouds land.{first}"
+    )

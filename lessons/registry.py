@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lessons import duality_model, simulate, splitting_model
+from lessons import duality_model, fit, simulate, splitting_model
 from lessons.figures import COLOURS
 from lessons.settings import Settings
 
@@ -28,6 +28,7 @@ class Page:
     defaults: Settings = field(default_factory=Settings)
     controls: tuple[str, ...] = ()
     run: Callable[[Settings], object] | None = None
+    measure: Callable[[object, Settings], object] | None = None
     colour: str = COLOURS["reference"]
     layout: str = ""
     cloud_title: str = ""
@@ -57,6 +58,7 @@ LESSONS = (
             *("field", "show_density", "show_paths", "trail"),
         ),
         run=simulate.langevin_run,
+        measure=fit.measure,
         colour=COLOURS["langevin"],
         layout="cloud",
         cloud_title="Langevin (ULA) particles",
@@ -74,6 +76,7 @@ LESSONS = (
             *("field", "show_density", "show_paths", "trail"),
         ),
         run=simulate.forward_run,
+        measure=fit.measure,
         colour=COLOURS["forward"],
         layout="cloud",
         cloud_title="Forward (OU) particles",
@@ -86,6 +89,7 @@ LESSONS = (
         defaults=Settings(dataset="two_moons", step_size=0.1, time=0.3, lam=1.0, particles=500),
         controls=("dataset", "time", "particles", "step_size", "lam", "seed"),
         run=splitting_model.split_run,
+        measure=splitting_model.measure_halves,
         colour=COLOURS["langevin"],
         layout="split",
     ),
@@ -100,6 +104,7 @@ LESSONS = (
             *("field", "show_density", "show_paths", "trail"),
         ),
         run=simulate.backward_run,
+        measure=fit.measure,
         colour=COLOURS["backward"],
         layout="cloud",
         cloud_title="Backward particles",

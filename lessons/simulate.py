@@ -1,8 +1,9 @@
 """What each lesson simulates: engine runs turned into display-ready numpy arrays (no Streamlit here).
 
 Each ``*_run(settings)`` returns a frozen ``Run`` (or a pair for duality): frames subsampled to keep
-every chart under 1 MB at the defaults, the exact density p_t on a grid (uint8), the distance of every frame to the exact
-marginal, and readouts. Divergence is reported, never drawn.
+every chart under 1 MB at the defaults, the exact density p_t on a grid (uint8), the time of the exact
+marginal each frame is compared with, and readouts. Divergence is reported, never drawn. How far each
+frame is from its marginal is measured apart (``lessons/fit.py``), after the chart is on screen.
 """
 
 from __future__ import annotations
@@ -34,14 +35,12 @@ DISTANCE_PARTICLES = 1000  # particles of a cloud in its distances, as in their 
 class Run:
     """A simulated cloud ready to draw.  times (F,), xs (F, N, 2) float32, density (F, G, G) or
     (G, G) uint8, marginal_times (F,) the time of the exact marginal each frame is compared with
-    (all 0 for Langevin dynamics, whose target p does not move), distances (F,) to that marginal."""
+    (all 0 for Langevin dynamics, whose target p does not move)."""
 
     times: np.ndarray
     xs: np.ndarray
     density: np.ndarray
     marginal_times: np.ndarray
-    distances: np.ndarray
-    noise_floor: float
     readouts: tuple[tuple[str, str], ...]
     divergence: str | None = None
 
@@ -93,7 +92,7 @@ def langevin_run(settings: Settings) -> Run:
         num_frames=num_frames(settings.particles),
     )
     readouts = _moment_readouts(trajectory.final, target) + _ula_readouts(trajectory, target, settings)
-    return _package(trajectory, target, settings, generator, readouts, stationary=True)
+    return _package(trajectory, target, settings, readouts, stationary=True)
 
 
 def forward_run(settings: Settings) -> Run:
@@ -119,7 +118,7 @@ def forward_run(settings: Settings) -> Run:
         *_forward_variance_readouts(trajectory, data, settings, steps),
         *_moment_readouts(trajectory.final, end),
     )
-    return _package(trajectory, data, settings, generator, readouts)
+    return _package(trajectory, data, settings, readouts)
 
 
 def forward_variance(initial: float, t_end: float, steps: int, method: str) -> float:
@@ -166,14 +165,7 @@ def backward_run(settings: Settings) -> Run:
         generator=generator,
         num_frames=num_frames(settings.particles),
     )
-    start_gap = metrics.sliced_wasserstein(
-        torch.randn(2000, 2, generator=generator), data.diffused(settings.t_end).sample(2000, generator)
-    )
-    readouts = (
-        ("start N(0, I) vs exact p_T (SW)", f"{start_gap:.3f}"),
-        *_moment_readouts(trajectory.final, data),
-    )
-    return _package(trajectory, data, settings, generator, readouts)
+    return _package(trajectory, data, settings, _moment_readouts(trajectory.final, data))
 
 
 def _start_cloud(start: str, target: GaussianMixture, count: int, generator: torch.Generator) -> torch.Tensor:
@@ -215,25 +207,19 @@ def _package(
     trajectory: sde.Trajectory,
     data: GaussianMixture,
     settings: Settings,
-    generator: torch.Generator,
     readouts: tuple[tuple[str, str], ...],
     *,
     stationary: bool = False,
 ) -> Run:
-    """Arrays for the figure: density per frame, per-frame distances and the noise floor.
-    The exact marginal at frame time t is p_t = data.diffused(t), or the data at every frame when
+    """Arrays for the figure: the frames and the density of their exact marginal. The exact
+    marginal at frame time t is p_t = data.diffused(t), or the data at every frame when
     ``stationary`` (Langevin dynamics leave p unchanged)."""
     times = trajectory.times.numpy()
-    marginal_times = np.zeros_like(times) if stationary else times
-    final = data.diffused(float(marginal_times[-1]))
-    noise_floor = sampling_noise_floor(final, settings.particles, generator)
     return Run(
         times=times,
         xs=trajectory.xs.numpy(),
         density=density_image(data) if stationary else marginal_densities(settings, times),
-        marginal_times=marginal_times,
-        distances=distances_to_marginal(trajectory.xs, data, marginal_times, generator),
-        noise_floor=noise_floor,
+        marginal_times=np.zeros_like(times) if stationary else times,
         readouts=readouts,
         divergence=trajectory.divergence.message if trajectory.divergence else None,
     )

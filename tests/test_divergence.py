@@ -192,9 +192,18 @@ def test_band_upper_edge_uses_the_student_t_prediction_bound():
     # Table values of t_ν(0.975); the Cornish–Fisher series is within 1 % for ν >= 3.
     for dof, table in [(3, 3.1824), (5, 2.5706), (15, 2.1314), (19, 2.0930)]:
         assert divergence._t_quantile(0.975, dof) == pytest.approx(table, rel=0.01)
-    band = divergence._band(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))  # mean 3, sd √2.5
+    band = divergence._band(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 0.975)  # mean 3, sd √2.5
     assert band.mean == 3.0
     assert band.upper == pytest.approx(3.0 + divergence._t_quantile(0.975, 4) * math.sqrt(2.5 * 1.2))
+
+
+
+def test_a_higher_level_widens_the_band_by_the_ratio_of_its_t_quantiles():
+    low = divergence.kl_noise_band(STANDARD, 200, repeats=8, generator=_gen(9))
+    high = divergence.kl_noise_band(STANDARD, 200, repeats=8, level=0.995, generator=_gen(9))
+    ratio = divergence._t_quantile(0.995, 7) / divergence._t_quantile(0.975, 7)
+    assert high.mean == low.mean
+    assert high.upper - high.mean == pytest.approx(ratio * (low.upper - low.mean))
 
 
 # --- width error ---------------------------------------------------------------------------------
@@ -288,6 +297,8 @@ def test_repeated_points_are_atoms_kl_is_infinite_and_width_minus_infinite():
         (lambda: divergence.kl_noise_band(STANDARD, 100.0, repeats=8), "size"),
         (lambda: divergence.width_noise_band(STANDARD, 100, repeats=2), "repeats"),
         (lambda: divergence.width_noise_band("p", 100), "GaussianMixture"),
+        (lambda: divergence.kl_noise_band(STANDARD, 100, repeats=8, level=1.0), "level"),
+        (lambda: divergence.width_noise_band(STANDARD, 100, repeats=8, level=0.2), "level"),
         (lambda: divergence.kth_neighbour_distances(_normal(10, 0), 10), "below"),
         (lambda: divergence.kth_neighbour_distances(_normal(10, 0), 0), "k"),
         (lambda: divergence.kl_to_exact_frames(torch.zeros(2, 50, 2), STANDARD, [0.0]), "one time per frame"),
