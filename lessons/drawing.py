@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lessons.figures import COLOURS
+from lessons.settings import quoted
 
 # name: (label, Material icon, what it does; {spacing} and {radius} are filled in by chart.js)
 TOOLS = {
@@ -177,8 +178,10 @@ class Drawing:
                 continue  # applied in an earlier run
             try:
                 drawing = drawing._edited(item, grid, extent)
-            except (TypeError, ValueError, KeyError) as error:
-                notes.append(f"A stroke could not be used and was left out: {error}")
+            except Refused as refusal:
+                notes.append(f"A stroke could not be used and was left out: {refusal}")
+            except (TypeError, ValueError, KeyError, ArithmeticError):
+                notes.append("A stroke could not be used and was left out: the canvas sent it garbled.")
             drawing = replace(drawing, applied=number)
         if any(not isinstance(item, dict) or _number(item) < 0 for item in raw):
             notes.append("The canvas sent a stroke without its number: it was left out.")
@@ -192,26 +195,43 @@ class Drawing:
             return self.cleared()
         if kind == "tool":
             if item.get("tool") not in TOOLS:
-                raise ValueError(f"there is no tool {item.get('tool')!r}.")
+                raise Refused(f"there is no tool {quoted(item.get('tool'))}.")
             return replace(self, tool=item["tool"])
         if kind == "spacing":
             return replace(self, spacing=_spacing(item.get("spacing")))
         if kind not in TOOLS:
-            raise ValueError(f"{kind!r} is not one of {', '.join(TOOLS)}.")
+            raise Refused(f"{quoted(kind)} is not one of {', '.join(TOOLS)}.")
         path = _path(item.get("path"))
         if kind == "pen":
             spacing = _spacing(item.get("spacing", self.spacing))
-            points = np.concatenate([self.points, np.clip(stroke_points(path, spacing), -extent, extent)])
+            path = np.clip(path, -extent, extent)  # the stroke as it shows on the canvas
+            _check_room(len(self.points) + _stroke_count(path, spacing))
+            points = np.concatenate([self.points, stroke_points(path, spacing)])
         elif kind == "eraser":
             points = erase(self.points, path)
         else:
             points = with_new(self.points, fill(grid, path, kind))
-        if len(points) > MAX_DRAWN:
-            raise ValueError(
-                f"the drawing holds at most {MAX_DRAWN:,} points and this would make it {len(points):,}. "
-                "Erase or clear some points first."
-            )
+        _check_room(len(points))
         return self.changed_to(points)
+
+
+class Refused(ValueError):
+    """An edit that cannot be used, and why, in plain words that show nothing the browser sent but
+    ``settings.quoted`` prefixes."""
+
+
+def _check_room(count: int) -> None:
+    if count > MAX_DRAWN:
+        raise Refused(
+            f"the drawing holds at most {MAX_DRAWN:,} points and this would make it {count:,}. "
+            "Erase or clear some points first."
+        )
+
+
+def _stroke_count(path: np.ndarray, spacing: float) -> int:
+    """How many points ``stroke_points`` lays along ``path`` (counted before they are made)."""
+    length = float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+    return int(length / spacing + 1e-9) + 1
 
 
 def _number(item: dict) -> int:
@@ -221,18 +241,23 @@ def _number(item: dict) -> int:
 
 def _spacing(value: object) -> float:
     if value not in SPACINGS:
-        raise ValueError(f"a pen spacing of {value!r} is not one of {', '.join(map(str, SPACINGS))}.")
+        raise Refused(f"a pen spacing of {quoted(value)} is not one of {', '.join(map(str, SPACINGS))}.")
     return float(value)
 
 
 def _path(value: object) -> np.ndarray:
-    path = np.asarray(value, dtype=np.float64)
+    if isinstance(value, list) and len(value) > MAX_PATH:
+        raise Refused(f"it has {len(value):,} positions; at most {MAX_PATH:,} are read.")
+    try:
+        path = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise Refused("its path is not a list of x, y positions.") from error
     if path.ndim != 2 or path.shape[1] != 2 or not len(path):
-        raise ValueError("its path is not a list of x, y positions.")
+        raise Refused("its path is not a list of x, y positions.")
     if len(path) > MAX_PATH:
-        raise ValueError(f"it has {len(path):,} positions; at most {MAX_PATH:,} are read.")
+        raise Refused(f"it has {len(path):,} positions; at most {MAX_PATH:,} are read.")
     if not np.isfinite(path).all():
-        raise ValueError("some of its positions are not numbers.")
+        raise Refused("some of its positions are not numbers.")
     return path
 
 

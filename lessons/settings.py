@@ -7,6 +7,7 @@ name a valid setup: ``parse_query`` turns anything else into the default plus a 
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -36,6 +37,7 @@ START_LABELS = {"target": "target", "box": "box", "point": "point"}
 METHOD_LABELS = {"exact": "exact", "euler": "Euler–Maruyama"}
 TRAIL_LABELS = {"tail": "short tail", "full": "full history"}
 SEED_MAX = 9999
+QUOTED_CHARACTERS = 20  # at most this much of an ignored value is shown back to the student
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def parse_query(params: Mapping[str, str], defaults: Settings) -> tuple[Settings
         if parsed is None:
             default = getattr(defaults, name)
             notes.append(
-                f"Ignored {name}={params[name]!r} from the link: kept {format_value(name, default)}."
+                f"Ignored {name}={quoted(params[name])} from the link: kept {format_value(name, default)}."
             )
         else:
             values[name] = parsed
@@ -178,6 +180,21 @@ def format_value(name: str, value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def quoted(value: object, limit: int = QUOTED_CHARACTERS) -> str:
+    """``value`` as a note may show it back, in Markdown that shows it literally: a number as it is;
+    anything else as at most ``limit`` characters of its text between single quotes (``…`` when there
+    was more), each character that is not printable written as its escape (``\\n``, ``\\u202e``)
+    and each ASCII punctuation character backslash-escaped. In CommonMark a backslash-escaped
+    punctuation character is a plain character, and letters, digits and spaces alone make no markup,
+    so no link, image, autolink, HTML, emphasis, formula or icon can come from ``value``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
+    text = value if isinstance(value, str) else repr(value)
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text[:limit])
+    escaped = "".join(f"\\{char}" if char in string.punctuation else char for char in shown)
+    return f"'{escaped}{'…' if len(text) > limit else ''}'"
 
 
 def _url_text(value: object) -> str:
