@@ -64,7 +64,7 @@ class TimeGrid:
 
 def uniform_times(t_end: float, t_min: float, num_steps: int) -> list[float]:
     """t_k = T + (k/S)(t_min − T), k = 0 … S; the same floats as ``core.sde.backward``'s grid at t_min = 0."""
-    return [t_end + (t_min - t_end) * (k / num_steps) for k in range(num_steps + 1)]
+    return [*(t_end + (t_min - t_end) * (k / num_steps) for k in range(num_steps)), t_min]
 
 
 def log_snr_times(t_end: float, t_min: float, num_steps: int) -> list[float]:
