@@ -86,7 +86,8 @@ def erase(points: np.ndarray, path: np.ndarray, radius: float = ERASER_RADIUS) -
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(points) == 0 or len(path) == 0:
         return points
-    return points[distance_to_path(points, path) > radius]
+    with np.errstate(over="ignore", invalid="ignore"):  # a path far off the canvas is simply far
+        return points[distance_to_path(points, path) > radius]
 
 
 def inside_box(grid: np.ndarray, corner: np.ndarray, opposite: np.ndarray) -> np.ndarray:

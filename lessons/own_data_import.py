@@ -3,11 +3,26 @@ put in the session so that every lesson can use it (with links that carry it).""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import streamlit as st
 
+from core.mixture import GaussianMixture
 from lessons import downloads, figures, registry, simulate, still_figures, user_data
 from lessons.presenter import show
+
+LOG = logging.getLogger("langevin_lab")
+
+
+def prepared(
+    csv: bytes | None, drawn: np.ndarray, bandwidth: float
+) -> tuple[np.ndarray, list[str], str, GaussianMixture]:
+    """The uploaded (else drawn) points (M, 2) as read, the notes on reading them, their URL form and
+    their KDE mixture; ValueError in plain words when they cannot be used."""
+    points, notes = user_data.parse_csv(csv) if csv is not None else user_data.checked_points(drawn)
+    encoded = user_data.encode(user_data.standardized(points, bandwidth))
+    return points, notes, encoded, user_data.mixture(encoded, bandwidth)
 
 
 def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None:
@@ -16,14 +31,18 @@ def use_own_data(csv: bytes | None, drawn: np.ndarray, bandwidth: float) -> None
         st.info(f"Draw or upload at least {user_data.MIN_POINTS} points to see their density here.")
         return
     try:
-        points, notes = user_data.parse_csv(csv) if csv is not None else user_data.checked_points(drawn)
-    except ValueError as error:
+        points, notes, encoded, preview = prepared(csv, drawn, bandwidth)
+    except ValueError as error:  # user_data's and core's checks: one plain line each
         st.warning(str(error), icon=":material/rule:")
+        return
+    except Exception as error:  # anything unforeseen: plain words; the log names the error, not the data
+        LOG.error("own data could not be used: %s", type(error).__name__)
+        st.warning(
+            "These points could not be used: try other points or another file.", icon=":material/rule:"
+        )
         return
     for note in notes:
         st.info(note, icon=":material/filter_alt:")
-    encoded = user_data.encode(user_data.standardized(points, bandwidth))
-    preview = user_data.mixture(encoded, bandwidth)
     density = simulate.density_image(preview)
     show(
         still_figures.cloud_row(
