@@ -133,36 +133,46 @@ def train_score(settings: Settings) -> TrainedScore:
 
 @dataclass(frozen=True)
 class FieldComparison:
-    """At time t: the exact score and s_θ at arrow_origins() (M, 2), display-scaled alike; the error
-    ‖s_θ − s‖ on GRID weighted by p_t (G, G); the density (G, G) uint8; the p_t-weighted relative
-    error E‖s_θ − s‖² / E‖s‖² over samples of p_t."""
+    """At ``time`` t: the exact score and s_θ at arrow_origins() (M, 2), display-scaled alike; the
+    error ‖s_θ − s‖ on GRID weighted by p_t (G, G); the density (G, G) uint8; the p_t-weighted
+    relative error E‖s_θ − s‖² / E‖s‖² over samples of p_t."""
 
     exact: np.ndarray
     learned: np.ndarray
     weighted_error: np.ndarray
     density: np.ndarray
     relative_error: float
+    time: float
+
+
+def compared_time(settings: Settings, trained: TrainedScore) -> float:
+    """The time the fields are compared at: settings.time, or the network's t_min when that is
+    larger (the network clamps every time to [t_min, t_max], so below t_min it answers for t_min)."""
+    return max(settings.time, trained.config.t_min)
 
 
 def compare_fields(settings: Settings, trained: TrainedScore) -> FieldComparison:
-    """The learned score against the exact one at time t = settings.time."""
-    p_t, model = dataset(settings).diffused(settings.time), trained.model()
+    """The learned score against the exact one, both at ``compared_time`` (settings.time unless it
+    is below the network's t_min)."""
+    time = compared_time(settings, trained)
+    p_t, model = dataset(settings).diffused(time), trained.model()
     origins = torch.from_numpy(arrow_origins())
-    exact, learned = p_t.score(origins), _learned_score(model, origins, settings.time)
+    exact, learned = p_t.score(origins), _learned_score(model, origins, time)
     scale = 0.9 * float(ARROW_GRID[1] - ARROW_GRID[0]) / float(exact.norm(dim=-1).quantile(0.9))
     xx, yy = np.meshgrid(GRID, GRID)
     grid = torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], -1))
-    error = (_learned_score(model, grid, settings.time) - p_t.score(grid)).norm(dim=-1)  # (G²,)
+    error = (_learned_score(model, grid, time) - p_t.score(grid)).norm(dim=-1)  # (G²,)
     weight = torch.exp(p_t.log_prob(grid) - p_t.log_prob(grid).max())
     samples = p_t.sample(2000, torch.Generator().manual_seed(settings.seed))
     true_scores = p_t.score(samples)
-    gap = (_learned_score(model, samples, settings.time) - true_scores).square().sum(-1).mean()
+    gap = (_learned_score(model, samples, time) - true_scores).square().sum(-1).mean()
     return FieldComparison(
         exact=(scale * exact).clamp(-3, 3).numpy(),
         learned=(scale * learned).clamp(-3, 3).numpy(),
         weighted_error=(error * weight).reshape(len(GRID), len(GRID)).numpy(),
         density=density_image(p_t),
         relative_error=float(gap / true_scores.square().sum(-1).mean()),
+        time=time,
     )
 
 

@@ -252,12 +252,23 @@ def learned(
     return score_learning.learned_run(settings, _trained)
 
 
+def compared_at(chosen: float, compared: float) -> str:
+    """Where the fields are compared, in words: the chosen time t, or, below the network's t_min,
+    that time and why."""
+    if compared == chosen:
+        return f"At t = {chosen:g}"
+    return (
+        f"At t = {compared:g}, the smallest time the network was trained for (t = {chosen:g} would ask "
+        "it outside its training range: it answers for that time instead)"
+    )
+
+
 def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> None:
     """The learned field against the exact one at t, then samples generated with both scores."""
     fields = score_learning.compare_fields(settings, trained)
     show(lesson_figures.field_comparison(fields), "fields")
     st.caption(
-        f"At t = {settings.time:g}: relative error E‖s_θ − s‖² / E‖s‖² over samples of p_t = "
+        f"{compared_at(settings.time, fields.time)}: relative error E‖s_θ − s‖² / E‖s‖² over samples of p_t = "
         f"{fields.relative_error:.3f}. The right panel is bright only where the network is wrong *and* "
         "p_t has mass: errors where there is no data barely matter."
     )
