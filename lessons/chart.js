@@ -69,6 +69,17 @@ const CHART_CSS = `
   fill: var(--st-primary-color, #ff4b4b) !important; stroke: var(--st-primary-color, #ff4b4b) !important; }
 `;
 
+// The page's background and rule colours for the lesson view's CSS (lessons/layout_css.py: the chart
+// column that stays at the top of a phone's screen), which Streamlit sets only round components.
+function publishPageColours(element) {
+  const css = getComputedStyle(element);
+  const root = document.documentElement.style;
+  for (const [name, from] of [["--lab-background", "--st-background-color"], ["--lab-rule", "--st-border-color"]]) {
+    const value = css.getPropertyValue(from).trim();
+    if (value && root.getPropertyValue(name) !== value) root.setProperty(name, value);
+  }
+}
+
 function addStyle(id, css) {
   if (document.getElementById(id)) return;
   const style = document.createElement("style");
@@ -784,6 +795,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   const chart = parentElement.querySelector(".lab-chart");
   const problem = parentElement.querySelector(".lab-chart-problem");
   const template = streamlitTemplate(chart);
+  publishPageColours(chart);
   const look = JSON.stringify(template);
   if (chart.__labLook === look && sameBytes(chart.__labBytes, data)) return; // a rerun left it as it is
   chart.__labLook = look;
