@@ -1,0 +1,223 @@
+"""The step-size sweep (MATH §11): how much worse the final cloud gets as the step size h grows, at
+the current settings. No Streamlit here.
+
+For each h of a log grid around the current one (the slider's own values), the page's run is repeated
+with that h and the same total time, on at most ``noise_bands.kl_size`` particles. Its error is
+KL(final cloud ‖ exact final marginal) minus the band mean (the estimator's bias at that N, MATH §10);
+the band's half-width is the sampling noise. Where the chain is linear (one isotropic Gaussian), the
+closed form of ``core.step_bias`` is drawn beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+
+from core import divergence, step_bias
+from core.mixture import GaussianMixture
+from core.step_bias import IsotropicGaussian
+from lessons import noise_bands, registry, simulate
+from lessons.settings import OPTIONS, Settings, simulation_settings
+
+SWEPT_PAGES = ("langevin", "forward", "backward")  # the pages whose final cloud depends on h
+SWEEP_POINTS = 7  # step sizes per sweep: the slider's values around the current one
+CLOSED_FORM_POINTS = 48  # step sizes of the closed-form curve
+SCORE_OVERHEAD = 160  # a step's cost beyond the score, in mixture components (fitted, MATH §11)
+SECONDS_PER_UNIT = 1.8e-9  # CPU seconds per particle × step × (components + SCORE_OVERHEAD), one core
+COST_BUDGET = 2_600_000_000  # ≈ 4.7 s: every preset fits at every h and T; own data at small h may not
+POINT_START = IsotropicGaussian((-2.0, 2.0), 0.0)  # simulate._start_cloud's "point" start
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One step size of the sweep: h as taken (T/S on the diffusion pages) and the error in nats
+    (KL − band mean; NaN when the run blew up)."""
+
+    step_size: float
+    error: float
+    blew_up: bool
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A whole sweep: step_sizes, errors (P,) (NaN where it blew up), blew_up (P,) bool; ``band`` the
+    half-width of the sampling noise at N = ``size``; ``current`` the h of the page; the closed form
+    (C,) at closed_step_sizes (empty when there is none) and what it is."""
+
+    step_sizes: np.ndarray
+    errors: np.ndarray
+    blew_up: np.ndarray
+    band: float
+    size: int
+    current: float
+    closed_step_sizes: np.ndarray
+    closed_errors: np.ndarray
+    closed_note: str
+
+
+def swept_values(settings: Settings) -> tuple[float, ...]:
+    """SWEEP_POINTS consecutive slider values of h centred on the one nearest ``settings.step_size``,
+    shifted inwards at the ends of the slider."""
+    values = OPTIONS["step_size"].values
+    at = min(range(len(values)), key=lambda i: abs(math.log(values[i] / settings.step_size)))
+    first = min(max(0, at - SWEEP_POINTS // 2), max(0, len(values) - SWEEP_POINTS))
+    return tuple(values[first : first + SWEEP_POINTS])
+
+
+def total_time(page_name: str, settings: Settings) -> float:
+    """The time the sweep keeps fixed: Langevin time τ = h × steps, or the diffusion's T."""
+    return settings.step_size * settings.num_steps if page_name == "langevin" else settings.t_end
+
+
+def taken(page_name: str, settings: Settings, step_size: float) -> tuple[float, int]:
+    """(h, S) of a run asked for step size ``step_size`` at the settings' total time: S = round(total
+    time / h), at least 1; h as asked for Langevin, T / S on the diffusion pages (as their runs take it)."""
+    steps = max(1, round(total_time(page_name, settings) / step_size))
+    return (step_size if page_name == "langevin" else settings.t_end / steps), steps
+
+
+def point_settings(page_name: str, settings: Settings) -> tuple[Settings, ...]:
+    """The simulation settings of each run of the sweep, by increasing h: the swept h (one per step
+    count), the same total time, at most ``noise_bands.kl_size`` particles; runs of more than
+    ``simulate.MAX_STEPS`` steps are left out."""
+    _check_page(page_name)
+    base = replace(simulation_settings(settings), particles=noise_bands.kl_size(settings.particles))
+    points: dict[int, Settings] = {}
+    for h in swept_values(settings):
+        steps = taken(page_name, settings, h)[1]
+        if steps <= simulate.MAX_STEPS and steps not in points:
+            chain = {"num_steps": steps} if page_name == "langevin" else {}
+            points[steps] = replace(base, step_size=h, **chain)
+    return tuple(points[steps] for steps in sorted(points, reverse=True))
+
+
+def cost(page_name: str, settings: Settings) -> int:
+    """The sweep's estimated cost: Σ particles × steps × (score components + SCORE_OVERHEAD)."""
+    points = point_settings(page_name, settings)
+    components = 0 if page_name == "forward" else simulate.dataset(settings).num_components
+    return sum(
+        point.particles * taken(page_name, point, point.step_size)[1] * (components + SCORE_OVERHEAD)
+        for point in points
+    )
+
+
+def seconds(units: int) -> float:
+    """CPU seconds of a sweep that ``cost`` puts at ``units``."""
+    return units * SECONDS_PER_UNIT
+
+
+def final_time(page_name: str, settings: Settings) -> float:
+    """The time t of the exact final marginal: 0 for Langevin (its target p) and backward (p_0), T forward."""
+    return settings.t_end if page_name == "forward" else 0.0
+
+
+def measure(page_name: str, point: Settings) -> SweepPoint:
+    """Run the page at ``point`` (one of ``point_settings``) and read its final cloud's error."""
+    run = registry.page(page_name).run(point)
+    h = taken(page_name, point, point.step_size)[0]
+    if run.divergence is not None:
+        return SweepPoint(h, math.nan, True)
+    t = final_time(page_name, point)
+    final = torch.from_numpy(np.ascontiguousarray(run.xs[-1]))  # (N, 2)
+    estimate = divergence.kl_to_exact(final, simulate.dataset(point).diffused(t))
+    return SweepPoint(h, estimate - noise_bands.kl_band(point, t, len(final)).mean, False)
+
+
+def assemble(page_name: str, settings: Settings, points: tuple[SweepPoint, ...]) -> Sweep:
+    """The sweep from its measured points (``measure`` of each of ``point_settings``)."""
+    size = noise_bands.kl_size(settings.particles)
+    band = noise_bands.kl_band(settings, final_time(page_name, settings), size)
+    step_sizes = np.array([point.step_size for point in points])  # (P,)
+    closed_h, closed, note = closed_form(page_name, settings, step_sizes)
+    current = taken(page_name, settings, settings.step_size)[0]
+    return Sweep(
+        step_sizes=step_sizes,
+        errors=np.array([point.error for point in points]),
+        blew_up=np.array([point.blew_up for point in points], dtype=bool),
+        band=band.upper - band.mean,
+        size=size,
+        current=current,
+        closed_step_sizes=closed_h,
+        closed_errors=closed,
+        closed_note=note,
+    )
+
+
+def sweep(
+    page_name: str, settings: Settings, measured: Callable[[str, Settings], SweepPoint] = measure
+) -> Sweep:
+    """The whole sweep in one call: ``measured`` (``measure``, or a cached form of it) at every point."""
+    return assemble(
+        page_name, settings, tuple(measured(page_name, p) for p in point_settings(page_name, settings))
+    )
+
+
+def isotropic(mixture: GaussianMixture) -> IsotropicGaussian | None:
+    """The mixture as N(μ, s² I) when it is one isotropic Gaussian, else None."""
+    cov = mixture.covs[0].double()
+    if mixture.num_components != 1 or float(cov[0, 1]) != 0.0 or float(cov[0, 0]) != float(cov[1, 1]):
+        return None
+    mean = mixture.means[0].double()
+    return IsotropicGaussian((float(mean[0]), float(mean[1])), float(cov[0, 0]))
+
+
+def closed_form(
+    page_name: str, settings: Settings, step_sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """KL of the chain's exact law to the exact final law (MATH §11) at step sizes spanning
+    ``step_sizes`` (P,), those included, and what it is; empty arrays and "" when the data are not
+    one isotropic Gaussian;  -> h (C,), KL (C,), note."""
+    data = isotropic(simulate.dataset(settings))
+    if data is None or len(step_sizes) == 0:
+        return np.empty(0), np.empty(0), ""
+    kl_of, note = _chain_kl(page_name, settings, data)
+    grid = np.union1d(np.geomspace(step_sizes.min(), step_sizes.max(), CLOSED_FORM_POINTS), step_sizes)
+    taken_steps = sorted({taken(page_name, settings, float(h)) for h in grid})
+    return (
+        np.array([h for h, _ in taken_steps]),
+        np.array([kl_of(h, steps) for h, steps in taken_steps]),
+        note,
+    )
+
+
+def _chain_kl(
+    page_name: str, settings: Settings, data: IsotropicGaussian
+) -> tuple[Callable[[float, int], float], str]:
+    """KL(law of the page's chain after S steps of h ‖ exact final law) as a function of (h, S), for
+    data N(μ, s² I), and what it is."""
+    if page_name == "langevin":
+        if settings.start == "box":
+            return (
+                lambda h, _: step_bias.gaussian_kl(step_bias.ula_stationary(data, h), data),
+                "ULA's stationary law (the box start is not Gaussian, so the run only tends to it)",
+            )
+        start = data if settings.start == "target" else POINT_START
+        return (
+            lambda h, steps: step_bias.gaussian_kl(step_bias.ula_law(start, data, h, steps), data),
+            f"ULA's law after τ / h steps from the {settings.start}",
+        )
+    if page_name == "forward":
+        end = step_bias.exact_marginal(data, settings.t_end)
+        if settings.method == "exact":
+            return (lambda _h, _s: 0.0), "the exact transition has no step-size error"
+        return (
+            lambda _, steps: step_bias.gaussian_kl(
+                step_bias.euler_forward_law(data, settings.t_end, steps), end
+            ),
+            "Euler–Maruyama's law at T",
+        )
+    return (
+        lambda _, steps: step_bias.gaussian_kl(
+            step_bias.euler_backward_law(data, settings.t_end, steps, settings.lam), data
+        ),
+        "the backward chain's law at t = 0, from N(0, I)",
+    )
+
+
+def _check_page(page_name: str) -> None:
+    if page_name not in SWEPT_PAGES:
+        raise ValueError(f"no step-size sweep on page {page_name!r}; pages: {', '.join(SWEPT_PAGES)}")
