@@ -99,9 +99,13 @@ def _advice(fit: Fit, stationary: bool) -> str:
 
 
 def _still_falling(fit: Fit) -> bool:
-    """The KL three quarters of the way through exceeds the final one by more than the noise."""
-    earlier = fit.excess[(3 * (len(fit.excess) - 1)) // 4]
-    return bool(earlier - fit.excess[-1] > 2 * fit.margin[-1])
+    """The mean KL over the third quarter of the measured frames exceeds the mean over the last
+    quarter by more than the noise margin (means of a few frames: their own noise is well below it)."""
+    quarter = len(fit.excess) // 4
+    if quarter < 2 or not np.isfinite(fit.excess[-2 * quarter :]).all():
+        return False
+    third, last = fit.excess[-2 * quarter : -quarter].mean(), fit.excess[-quarter:].mean()
+    return bool(third - last > fit.margin[-1])
 
 
 def _width(fit: Fit) -> str:
