@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -30,12 +30,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from lessons import lesson_figures, score_learning, url_state
 from lessons.presenter import show
-from lessons.settings import Settings, format_value
+from lessons.settings import OPTIONS, Settings, format_value
 
 CACHE_ENTRIES = 24
 SHARED_NETWORKS = 64  # preset networks kept for the whole server, the least recently used dropped first
 SESSION_NETWORKS = 2  # own-data networks kept per session
 NETWORK_BYTES = 256_000  # the most one stored network holds (weights of every snapshot and the losses)
+TRAIN_BUDGET_S = 3.0  # CPU seconds one training may cost a shared server (the work budget of issue 17)
+SECONDS_PER_SAMPLE = 2.7e-6  # CPU seconds per training sample (step × batch), one thread: bench/RESULTS.md
 SHARED_WITH_EVERYONE = "shared with everyone using this server"
 KEPT_FOR_THIS_SESSION = "kept for you alone: it learned your own data, which stay in your session"
 
@@ -148,7 +150,7 @@ def _train_a_chunk(settings: Settings, notes: DeltaGenerator) -> score_learning.
     for the chunk after), or the network this session sees for the settings."""
     running = _current_training(settings)
     if st.button("Train the network", key="train", icon=":material/model_training:", type="primary"):
-        running = st.session_state["training"] = _Training(score_learning.start_training(settings), 0)
+        running = _start(settings)
     if running is None:
         return trained_score(settings)
     stop = st.empty()
@@ -169,6 +171,32 @@ def _show_notes(notes: DeltaGenerator) -> None:
     """What happened to a training the student did not see end (each note once), in ``notes``."""
     for note in st.session_state.pop("training_notes", []):
         notes.info(note, icon=":material/info:")
+
+
+def training_cost(settings: Settings) -> float:
+    """The CPU seconds training for these settings is estimated to cost, before it starts:
+    steps × batch × SECONDS_PER_SAMPLE."""
+    return settings.train_steps * score_learning.TRAIN_BATCH * SECONDS_PER_SAMPLE
+
+
+def _start(settings: Settings) -> _Training | None:
+    """A new training for these settings, or None with a note when it would cost more than
+    TRAIN_BUDGET_S."""
+    cost = training_cost(settings)
+    if cost > TRAIN_BUDGET_S:
+        affordable = max(
+            steps
+            for steps in OPTIONS["train_steps"].values
+            if training_cost(replace(settings, train_steps=steps)) <= TRAIN_BUDGET_S
+        )
+        _add_note(
+            f"Training for {settings.train_steps:,} steps would take about {cost:.0f} s of the server's "
+            f"processor, more than the {TRAIN_BUDGET_S:.0f} s one student may ask of a shared server: "
+            f"choose {affordable:,} steps or fewer."
+        )
+        return None
+    running = st.session_state["training"] = _Training(score_learning.start_training(settings), 0)
+    return running
 
 
 def _current_training(settings: Settings) -> _Training | None:
