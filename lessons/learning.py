@@ -21,8 +21,11 @@ if not presenting():  # presenter mode: figures only
         "The loss is smallest when $s_\\theta$ is the true score of $p_t$, yet it never needs that score. "
         "Here every dataset has an exact score, so we can see where the network is right, where it is "
         "wrong, and whether it matters. The network is a small MLP (about 12,000 weights) trained on this "
-        "server's CPU: 2,000 steps take about 8 to 15 seconds on a small 2-core server, longer when many "
-        "students train at once; the progress bar shows how far it is. The loss never reaches zero: "
+        "server's processor, which every student shares: 2,000 steps need a few seconds of it, and the "
+        "wait is several times longer when many students are training or simulating at once. The "
+        "progress bar shows how far it is, and Stop keeps what was learned so far. A network someone "
+        "has trained on a preset with the same steps and seed is shown to everyone without training "
+        "again. The loss never reaches zero: "
         "even the exact score has a loss (the dashed line), because the noise ε cannot be told exactly "
         "from $x_t$."
     )
