@@ -7,7 +7,6 @@ name a valid setup: ``parse_query`` turns anything else into the default plus a 
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -38,6 +37,10 @@ METHOD_LABELS = {"exact": "exact", "euler": "Euler–Maruyama"}
 TRAIL_LABELS = {"tail": "short tail", "full": "full history"}
 SEED_MAX = 9999
 QUOTED_CHARACTERS = 20  # at most this much of an ignored value is shown back to the student
+# escaped in a quoted value: what can start or form inline Markdown (escapes, code, emphasis,
+# strikethrough, links and images, HTML and autolinks, entities, Streamlit's :icons: and :colour[text],
+# $formulas$, e-mail autolinks, tables), and the quote mark, so that the quote ends where it seems to
+ESCAPED = frozenset("\\`*_~[]()!<>&:$@|'")
 
 
 @dataclass(frozen=True)
@@ -185,15 +188,20 @@ def format_value(name: str, value: object) -> str:
 def quoted(value: object, limit: int = QUOTED_CHARACTERS) -> str:
     """``value`` as a note may show it back, in Markdown that shows it literally: a number as it is;
     anything else as at most ``limit`` characters of its text between single quotes (``…`` when there
-    was more), each character that is not printable written as its escape (``\\n``, ``\\u202e``)
-    and each ASCII punctuation character backslash-escaped. In CommonMark a backslash-escaped
-    punctuation character is a plain character, and letters, digits and spaces alone make no markup,
-    so no link, image, autolink, HTML, emphasis, formula or icon can come from ``value``."""
+    was more), each character that is not printable written as its escape (``\\n``, ``\\u202e``),
+    and each character that can make inline markup (``ESCAPED``, and a dot that does not follow a
+    digit: ``www.`` starts an autolink) backslash-escaped. In CommonMark a backslash-escaped
+    punctuation character is a plain character, so no link, image, autolink, HTML, emphasis, formula
+    or icon can come from ``value``; a note quotes it mid-line, where a leading ``#``, ``-`` or ``+``
+    makes no heading or list."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:g}"
     text = value if isinstance(value, str) else repr(value)
     shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text[:limit])
-    escaped = "".join(f"\\{char}" if char in string.punctuation else char for char in shown)
+    escaped = "".join(
+        f"\\{char}" if char in ESCAPED or (char == "." and not shown[:at][-1:].isdigit()) else char
+        for at, char in enumerate(shown)
+    )
     return f"'{escaped}{'…' if len(text) > limit else ''}'"
 
 

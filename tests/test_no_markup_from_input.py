@@ -1,10 +1,11 @@
 """Nothing a link or the drawing canvas sends is shown as Markdown: a note names the parameter and
 quotes at most a short prefix of the value, every punctuation character of it backslash-escaped.
 
-The check is CommonMark's own rule, not the app's code: a backslash before an ASCII punctuation
-character makes it a plain character, and letters, digits and spaces alone make no markup (links,
-images, autolinks, HTML, emphasis and Streamlit's :icons: and $formulas$ all need punctuation). So a
-quoted value passes when every punctuation character in it is escaped.
+The check follows CommonMark and GFM, not the app's code: a backslash before an ASCII punctuation
+character makes it a plain character; inline markup (code, emphasis, strikethrough, links, images,
+HTML, autolinks with a scheme, www. or @, entities, Streamlit's :icons: and $formulas$) needs one of
+MARKUP or a dot after www; ``#``, ``-``, ``+`` and ``=`` make markup only at the start of a line, and a
+note quotes mid-line. So a quoted value passes when each of those characters in it is escaped.
 """
 
 from __future__ import annotations
@@ -31,24 +32,26 @@ PAYLOADS = (
 )
 markdownish = st.text(alphabet=st.sampled_from([*string.punctuation, *"ax1 \n\t\u202e\u200b"]), max_size=60)
 any_value = st.one_of(st.sampled_from(PAYLOADS), markdownish, st.text(max_size=200))
+MARKUP = frozenset("\\`*_~[]()!<>&:$@|")
 QUOTE = re.compile(r"'((?:\\.|[^'\\])*)'")  # a quoted value: escaped characters, or neither ' nor a backslash
 NOTE_LIMIT = 200  # characters in one note, whatever the value's length
 
 
 def literal_text(source: str) -> str | None:
-    """What CommonMark shows for ``source`` if it is plain text (every ASCII punctuation character
-    backslash-escaped), else None."""
+    """What CommonMark shows for ``source`` if it makes no inline markup, else None: every character
+    that can start or form inline markup mid-line (MARKUP, and a dot that does not follow a digit,
+    as in www.) is backslash-escaped."""
     shown, at = [], 0
     while at < len(source):
         char = source[at]
         if char == "\\" and at + 1 < len(source) and source[at + 1] in string.punctuation:
             shown.append(source[at + 1])
             at += 2
-        elif char in string.punctuation:
+            continue
+        if char in MARKUP or (char == "." and not (shown and shown[-1].isdigit())):
             return None
-        else:
-            shown.append(char)
-            at += 1
+        shown.append(char)
+        at += 1
     return "".join(shown)
 
 
