@@ -13,7 +13,9 @@ Where a trained network is kept, and who sees it:
 
 Every network is stored under ``network_key``: everything its weights depend on (own points and
 bandwidth included). A stopped training never replaces a network of the same key trained for more
-steps. Memory: a network holds at most 4 snapshots of ≈ 47 kB of weights and one loss per step, so
+steps. The clouds generated with a network (``learned``) are cached for the server, keyed by
+the settings and the network's key and steps, which only a session that holds the network asks for.
+Memory: a network holds at most 4 snapshots of ≈ 47 kB of weights and one loss per step, so
 at most NETWORK_BYTES; the server keeps SHARED_NETWORKS preset networks and each session
 SESSION_NETWORKS own-data ones: for a class of 40, at most (64 + 40 × 2) × 256 kB ≈ 37 MB.
 """
