@@ -31,8 +31,9 @@ if not presenting():  # presenter mode: figures only
         st.markdown(
             "- Set **T = 0.5** and look at the readouts: how far is $p_T$ from $\\mathcal N(0, I)$? "
             "Now T = 4.\n"
-            "- Switch to **Euler–Maruyama** and raise **h to 0.5**: the cloud ends up too wide (variance "
-            "$1/(1-h/2)$ instead of 1); the exact transition has no such error.\n"
+            "- Switch to **Euler–Maruyama** and raise **h to 0.5**: the cloud ends up too wide (the variance "
+            "readouts say about $1/(1-h/2) = 1.33$ instead of 1); the exact transition has no such error. "
+            "At **h = 1.0** the KL verdict sees it too.\n"
             "- Turn on the arrows **forward drift −x**: the same field at every time, pointing home."
         )
 

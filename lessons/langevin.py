@@ -22,11 +22,13 @@ if not presenting():  # presenter mode: figures only
     st.latex(r"\operatorname{Var}_\infty = \frac{\sigma^2}{1 - h/(2\sigma^2)}")
     with st.expander("Try this", expanded=True):
         st.markdown(
-            "- Start from the **target** itself and press Play: the particles jiggle, the cloud stays put.\n"
+            "- Start from the **target** itself and press Play: the particles jiggle, the cloud stays put "
+            "(its KL stays in the grey band).\n"
             "- On the standard Gaussian raise **h to 1.0**: the cloud settles too wide. Compare the measured "
-            "variance with the closed form below the chart (both should read about 2).\n"
-            "- Choose **Two moons** with h = 0.05: the step is too large for its sharp score and the run "
-            "blows up. Which step size is the largest that works?"
+            "variance with the closed form below the chart (both read about 2).\n"
+            "- Choose **Two moons** and start from the target. At h = 0.05 the run blows up; at **h = 0.01** "
+            "it survives, yet the verdict says off: each moon is blurred. Lower h until it says matches "
+            "(at **0.001** it does)."
         )
 
 lesson_view("langevin")

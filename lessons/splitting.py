@@ -23,12 +23,14 @@ if not presenting():  # presenter mode: figures only
     )
     with st.expander("Try this", expanded=True):
         st.markdown(
-            "- Press **Forward half** a few times: the cloud spreads towards noise. Then **Backward half** "
-            "as often: it comes back.\n"
-            "- Press Play under the three panels: with both halves the cloud stays at $p_t$ (its distance "
-            "stays at the dashed line), with either half alone it drifts away.\n"
-            "- Move **t** close to 0: the backward arrows grow long, because the score of a sharp "
-            "distribution is steep."
+            "- Press **Forward half** five times: the cloud moves on to $p_{t+5h}$, a little nearer noise "
+            "(the caption below the buttons keeps its time τ). Then **Backward half** five times: it comes "
+            "back to $p_t$, each backward half using the score of the cloud's own time.\n"
+            "- Press Play under the three panels: with both halves the cloud stays at $p_t$ (its KL stays in "
+            "the grey band); the forward half alone carries it off towards noise. The backward half alone "
+            "drifts far less, here too little for the KL to see.\n"
+            "- Move **t** close to 0: the backward arrows grow long against the forward ones, because the "
+            "score of a sharp distribution is steep."
         )
 
 lesson_view("splitting")
