@@ -21,6 +21,7 @@ from lessons import (
     readouts,
     registry,
     split_buttons,
+    sweep_view,
     training_store,
 )
 from lessons.presenter import show
@@ -55,6 +56,7 @@ def _one_cloud(page: Page, settings: Settings) -> None:
         page.name, settings, page.controls, figure, downloads.run_clip(page, settings, run)
     )
     readouts.one_cloud_readouts(page, run, settings)
+    sweep_view.step_sweep(page, settings)
 
 
 def _split(page: Page, settings: Settings) -> None:
