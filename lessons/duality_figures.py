@@ -37,7 +37,7 @@ def duality_figure(run: DualityRun, settings: Settings) -> dict:
 def kl_figure(readouts: DualityReadouts) -> dict:
     """KL of each cloud to the exact p_t over t, bias removed, over the band of exact clouds."""
     series = {name: (values, readouts.margin, KL_COLOURS[name]) for name, values in readouts.kl.items()}
-    return readout_figures.kl_chart(readouts.kl_times, series, x_title=TIME_AXIS, height=300)
+    return _legend_above(readout_figures.kl_chart(readouts.kl_times, series, x_title=TIME_AXIS, height=320))
 
 
 def partner_figure(run: DualityRun, readouts: DualityReadouts) -> dict:
@@ -47,26 +47,48 @@ def partner_figure(run: DualityRun, readouts: DualityReadouts) -> dict:
         f"to its {name}": (values, colour)
         for (name, values), colour in zip(readouts.partner.items(), colours, strict=True)
     }
-    return still_figures.line_chart(
+    chart = still_figures.line_chart(
         run.times, series, x_title=TIME_AXIS, y_title="mean distance, backward to forward", height=280
     )
+    return _legend_above(chart)
 
 
-def convergence_figure(readouts: DualityReadouts) -> dict:
-    """KL(p_t ‖ N(0, I)) over t: from the forward cloud, exact (Monte Carlo on p_t), and the part its
-    mean and covariance carry (closed form, a lower bound)."""
+def convergence_figure(run: DualityRun, readouts: DualityReadouts) -> dict:
+    """KL(p_t ‖ N(0, I)) over t: exact (Monte Carlo on p_t) and the part its mean and covariance carry
+    (closed form, a lower bound) at every frame, and from the forward cloud at the measured frames."""
     result = readouts.convergence
     series = {
-        "forward cloud (bias removed)": (result.measured, COLOURS["forward"]),
         "exact p_t (Monte Carlo)": (result.exact, COLOURS["reference"]),
         "mean and covariance alone (closed form)": (result.moments, COLOURS["langevin"]),
     }
-    return still_figures.line_chart(
-        readouts.kl_times, series, x_title=TIME_AXIS, y_title="KL to N(0, I) (nats)", height=280
+    chart = still_figures.line_chart(
+        run.times, series, x_title=TIME_AXIS, y_title="KL to N(0, I) (nats)", height=300
     )
+    measured = {
+        "type": "scatter",
+        "x": readouts.kl_times,
+        "y": result.measured,
+        "name": "forward cloud (bias removed)",
+        "mode": "markers",
+        "marker": {"color": COLOURS["forward"], "size": 7},
+    }
+    return _legend_above({**chart, "data": [measured, *chart["data"]]})
 
 
-GRID_GAP_X, GRID_GAP_Y, GRID_TOP = 0.07, 0.09, 0.07  # of the canvas: room for arrows and titles
+def _legend_above(figure: dict) -> dict:
+    """The legend in rows above the plot, in the room it takes (a wrapped legend covered the lines)."""
+    legend = {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "traceorder": "normal",
+    }
+    return {**figure, "layout": {**figure["layout"], "legend": legend}}
+
+
+GRID_GAP_X, GRID_GAP_Y, GRID_TOP = 0.07, 0.07, 0.06  # of the canvas: room for arrows and titles
 
 
 def grid_figure(picture: GridPicture, *, extent: float, grid: np.ndarray, height: int = 600) -> dict:
@@ -85,8 +107,21 @@ def grid_figure(picture: GridPicture, *, extent: float, grid: np.ndarray, height
         ]
         layout |= _cell_axes(index, x_domain, y_domain, extent)
     overlay = len(boxes) + 1  # the whole canvas in [0, 1]², for the arrows
-    canvas = {"domain": [0, 1], "range": [0, 1], "visible": False}
-    layout |= {f"xaxis{overlay}": canvas, f"yaxis{overlay}": {**canvas, "overlaying": "y"}}
+    canvas = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}
+    layout |= {
+        f"xaxis{overlay}": {**canvas, "anchor": f"y{overlay}"},
+        f"yaxis{overlay}": {**canvas, "anchor": f"x{overlay}"},
+    }
+    data.append(
+        {
+            "type": "scatter",
+            "x": [],
+            "y": [],
+            "xaxis": f"x{overlay}",
+            "yaxis": f"y{overlay}",
+            **traces.NO_HOVER,
+        }
+    )
     annotations = [*_grid_arrows(boxes, rows, columns, overlay), *_grid_titles(picture.times, boxes, rows)]
     margin = {"l": 30, "r": 10, "t": 10, "b": 10}
     return {

@@ -20,15 +20,16 @@ from lessons import noise_bands
 from lessons.settings import Settings
 from lessons.simulate import data_only, dataset, density_image, marginal_densities, num_frames, steps_for
 
-KL_FRAMES = 11  # frames whose KL is estimated, evenly spaced, first and last included
+KL_FRAMES = 11  # frames whose KL is estimated: 9 evenly spaced and 2 next to t = 0
 EXACT_DRAWS = 4000  # exact draws of p_t behind the Monte Carlo KL(p_t ‖ N(0, I))
 KL_NAMES = ("forward", "backward from the forward endpoints", "backward from N(0, I)")
 
 
 @dataclass(frozen=True)
 class Convergence:
-    """KL(p_t ‖ N(0, I)) at the measured times (M,), in nats: ``measured`` from the forward cloud (minus
-    the estimator's bias on exact p_t clouds), ``exact`` by Monte Carlo on p_t's own density, ``moments`` the
+    """KL(p_t ‖ N(0, I)) in nats: ``measured`` (M,) from the forward cloud at the measured frames (minus
+    the estimator's bias on exact p_t clouds); at every frame (F,), ``exact`` by Monte Carlo on p_t's own
+    density and ``moments`` the
     closed-form part KL(N(m_t, Σ_t) ‖ N(0, I)) carried by the mean e^{−t} m₀ and covariance
     e^{−2t} Σ₀ + (1 − e^{−2t}) I, a lower bound of the exact value. covariance_gap: the largest
     |Cov − I| entry at T, closed form e^{−2T} max|Σ₀ − I| and measured on the forward cloud."""
@@ -115,7 +116,7 @@ def measure(run: DualityRun, settings: Settings) -> DualityReadouts:
         },
         margin=bands[:, 1] - bands[:, 0],
         partner=partner_distances(forward, backward, torch.Generator().manual_seed(settings.seed)),
-        convergence=convergence(settings, forward[measured], times, bands),
+        convergence=convergence(settings, forward[measured], bands, run.times),
     )
 
 
@@ -128,8 +129,10 @@ def aligned_frames(steps: int, wanted: int) -> int:
 
 
 def kl_frames(count: int) -> np.ndarray:
-    """Indices of at most KL_FRAMES evenly spaced frames of ``count``, first and last included."""
-    return np.unique(np.linspace(0, count - 1, min(count, KL_FRAMES)).round().astype(int))
+    """Indices of KL_FRAMES − 2 evenly spaced frames of ``count`` (first and last included) and of the
+    two after the first, where p_t changes fastest and a backward step's error shows."""
+    even = np.linspace(0, count - 1, min(count, KL_FRAMES - 2)).round().astype(int)
+    return np.unique(np.concatenate([even, np.arange(min(count, 3))]))
 
 
 def partner_distances(forward: torch.Tensor, backward: torch.Tensor, generator: torch.Generator) -> dict:
@@ -143,9 +146,10 @@ def partner_distances(forward: torch.Tensor, backward: torch.Tensor, generator: 
 
 
 def convergence(
-    settings: Settings, forward: torch.Tensor, times: np.ndarray, bands: np.ndarray
+    settings: Settings, forward: torch.Tensor, bands: np.ndarray, times: np.ndarray
 ) -> Convergence:
-    """The forward cloud's frames (M, N, 2) at ``times`` (M,) against N(0, I) (``Convergence``)."""
+    """The forward cloud's measured frames (M, N, 2) against N(0, I), their bias from ``bands`` (M, 2);
+    the exact and moment values at every frame time ``times`` (F,) (``Convergence``)."""
     size, data = noise_bands.kl_size(forward.shape[1]), dataset(settings)
     noise = standard_normal()
     measured = [divergence.kl_to_exact(frame[:size], noise) for frame in forward]

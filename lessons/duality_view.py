@@ -13,6 +13,7 @@ from lessons.registry import Page
 from lessons.settings import Settings, simulation_settings
 
 RETURNED, FROM_NOISE = duality_model.KL_NAMES[1:]
+GRID_EXTENT = 3.0  # half-width of the grid picture's small cells: N(0, I) fits, the clouds are larger
 
 
 def duality_layout(page: Page, settings: Settings) -> None:
@@ -37,11 +38,11 @@ def duality_layout(page: Page, settings: Settings) -> None:
     show(duality_figures.partner_figure(run, measured), "partner_chart")
     _say(partner_caption(measured))
     st.subheader("Does the forward process reach N(0, I)?", anchor=False)
-    show(duality_figures.convergence_figure(measured), "convergence_chart")
+    show(duality_figures.convergence_figure(run, measured), "convergence_chart")
     _say(convergence_caption(measured, settings.t_end))
     st.subheader("The grid picture", anchor=False)
     picture = _grid(simulation_settings(settings))
-    show(duality_figures.grid_figure(picture, extent=simulate.EXTENT, grid=simulate.GRID), "grid_picture")
+    show(duality_figures.grid_figure(picture, extent=GRID_EXTENT, grid=simulate.GRID), "grid_picture")
     _say(grid_caption(picture))
 
 
@@ -115,7 +116,7 @@ def convergence_caption(measured: duality_model.DualityReadouts, t_end: float) -
         "KL in nats of $p_t$ from N(0, I). Its mean and covariance relax in closed form, "
         "$m_t = e^{-t} m_0$ and $\\Sigma_t = e^{-2t}\\Sigma_0 + (1 - e^{-2t}) I$; the green line is the KL "
         "that those two moments alone carry, a lower bound of the whole. At "
-        f"T = {t_end:g}: exact {result.exact[-1]:.3f} nats, moments alone {result.moments[-1]:.3f}; largest "
+        f"T = {t_end:g}: exact {max(result.exact[-1], 0.0):.3f} nats, moments alone {max(result.moments[-1], 0.0):.3f}; largest "
         f"entry of |Cov − I| {closed:.3f} in closed form ($e^{{-2T}}$ max|Σ₀ − I|), {cloud:.3f} measured on "
         "the forward cloud."
     )

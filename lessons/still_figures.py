@@ -98,15 +98,28 @@ TRIANGLE_CORNERS = (  # (x domain, y domain, colour, title) of the three clouds
     ((0.35, 0.65), (0.52, 1.0), COLOURS["forward"], "after a forward step: p at t + h"),
     ((0.7, 1.0), (0.0, 0.48), COLOURS["backward"], "after a backward step: p at t again"),
 )
-TRIANGLE_ARROWS = (  # (tail, head, colour, label), in the canvas's [0, 1]² coordinates
-    ((0.27, 0.4), (0.4, 0.68), COLOURS["forward"], "forward step: exact OU transition"),
+TRIANGLE_ARROWS = (  # (tail, head, colour, label, label's (x, y, side)), in the canvas's [0, 1]² coordinates
     (
-        (0.6, 0.68),
+        (0.27, 0.4),
+        (0.38, 0.66),
+        COLOURS["forward"],
+        "forward step:<br>exact OU transition",
+        (0.31, 0.56, "right"),
+    ),
+    (
+        (0.62, 0.66),
         (0.73, 0.4),
         COLOURS["backward"],
-        "backward step: exact draw from p(x<sub>t</sub> | x<sub>t+h</sub>)",
+        "backward step: exact draw<br>from p(x<sub>t</sub> | x<sub>t+h</sub>)",
+        (0.69, 0.56, "left"),
     ),
-    ((0.3, 0.1), (0.7, 0.1), COLOURS["langevin"], "together: p at t unchanged, as by one Langevin step"),
+    (
+        (0.3, 0.1),
+        (0.7, 0.1),
+        COLOURS["langevin"],
+        "together: p at t unchanged, as by one Langevin step",
+        (0.5, 0.12, "center"),
+    ),
 )
 
 
@@ -124,8 +137,9 @@ def split_triangle(
     p_t again after the backward step; arrows name the steps and the identity they add up to."""
     clouds = ((cloud, density_t), (after_forward, density_th), (after_backward, density_t))
     data, annotations = [], []
-    overlay = {"domain": [0, 1], "range": [0, 1], "visible": False}  # the whole canvas, for the arrows
-    layout = {"xaxis4": overlay, "yaxis4": {**overlay, "overlaying": "y"}}
+    overlay = {"domain": [0, 1], "range": [0, 1], "visible": False, "fixedrange": True}  # the whole canvas,
+    # for the arrows: its own pair of axes (an overlaying y axis takes the first panel's domain)
+    layout = {"xaxis4": {**overlay, "anchor": "y4"}, "yaxis4": {**overlay, "anchor": "x4"}}
     for index, ((points, density), (x_domain, y_domain, colour, title)) in enumerate(
         zip(clouds, TRIANGLE_CORNERS, strict=True)
     ):
@@ -143,7 +157,7 @@ def split_triangle(
             "constrain": "domain",
         }
         annotations.append(_paper_text(title, sum(x_domain) / 2, y_domain[1], yanchor="bottom"))
-    for (x0, y0), (x1, y1), colour, label in TRIANGLE_ARROWS:
+    for (x0, y0), (x1, y1), colour, label, (label_x, label_y, side) in TRIANGLE_ARROWS:
         annotations.append(
             {
                 **{
@@ -159,7 +173,9 @@ def split_triangle(
                 **{"showarrow": True, "arrowhead": 3, "arrowwidth": 3, "arrowcolor": colour, "text": ""},
             }
         )
-        annotations.append(_paper_text(label, (x0 + x1) / 2, (y0 + y1) / 2 + 0.06, colour=colour))
+        annotations.append(
+            _paper_text(label, label_x, label_y, colour=colour, xanchor=side, yanchor="bottom", align=side)
+        )
     layout |= {"annotations": annotations, "height": 620, "showlegend": False, "margin": MARGIN}
     return {"data": data, "layout": layout}
 
