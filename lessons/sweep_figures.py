@@ -15,7 +15,8 @@ from lessons.traces import COLOURS, NO_HOVER
 BAND_FILL = "rgba(136, 136, 136, 0.25)"  # the reference grey, see-through on both themes
 BAND_LABEL = "sampling noise: exact clouds land below this"
 BLEW_UP = "blew up"
-HEADROOM = 0.12  # of the error range, above and below the points
+FLOOR = 0.25  # of the band: smaller errors (and negative ones, noise) are drawn there, at the chart's foot
+HEADROOM = 0.15  # decades of the log axes beyond the points
 
 
 def sweep_figure(
@@ -29,31 +30,45 @@ def sweep_figure(
     closed: tuple[np.ndarray, np.ndarray] | None = None,
     height: int = 260,
 ) -> dict:
-    """Errors (P,) in nats at step_sizes (P,) (NaN where ``blew_up`` (P,)), over the band [0, band],
-    with the closed form (h (C,), KL (C,)) dashed and a dotted line at the ``current`` h."""
-    low, high = _error_range(errors, band)
-    span = _log_span(step_sizes, current)
+    """Errors (P,) in nats at step_sizes (P,) (NaN where ``blew_up`` (P,)) on log–log axes, over the
+    band below ``band``, with the closed form (h (C,), KL (C,)) dashed and a dotted line at the
+    ``current`` h. Errors below FLOOR × band sit at the foot of the chart (their hover says the value)."""
+    floor = FLOOR * band
+    x_range, y_range = _x_range(step_sizes, current), _y_range(errors, floor, band)
     data = [
-        *_band(span, band),
+        *_band(x_range, y_range[0], band),
         *([_closed_line(*closed)] if closed is not None and len(closed[0]) else []),
         {
             "type": "scatter",
             "x": step_sizes,
-            "y": errors,
+            "y": np.where(np.isfinite(errors), np.maximum(errors, floor), np.nan),
+            "customdata": errors,
             "name": "measured",
             "mode": "lines+markers",
             "marker": {"size": 7, "color": colour},
             "line": {"color": colour},
-            "hovertemplate": "h = %{x:g}: %{y:.3f} nats<extra></extra>",
+            "hovertemplate": "h = %{x:.3g}: %{customdata:.3f} nats<extra></extra>",
         },
     ]
     if blew_up.any():
-        data.append(_blown_up(step_sizes[blew_up], high))
+        data.append(_blown_up(step_sizes[blew_up], 10 ** (y_range[1] - HEADROOM / 2)))
     layout = {
         "height": height,
         "margin": MARGIN,
-        "xaxis": {"title": {"text": "step size h (log scale)"}, "type": "log", "range": list(span)},
-        "yaxis": {"title": {"text": "error (nats)"}, "range": [low, high], "zeroline": True},
+        "xaxis": {
+            "title": {"text": "step size h (log scale)"},
+            "type": "log",
+            "range": list(x_range),
+            "tickvals": step_sizes,
+            "ticktext": [f"{h:.3g}" for h in step_sizes],
+        },
+        "yaxis": {
+            "title": {"text": "error (nats, log scale)"},
+            "type": "log",
+            "range": list(y_range),
+            "dtick": 1,
+            "tickformat": "~g",
+        },
         "legend": {"orientation": "h", "y": 1.18},
         "shapes": [_current_line(current)],
         "annotations": [_current_label(current)],
@@ -61,44 +76,36 @@ def sweep_figure(
     return {"data": data, "layout": layout}
 
 
-def _error_range(errors: np.ndarray, band: float) -> tuple[float, float]:
-    """The y range: every finite error and the band, with HEADROOM (the closed form may leave it)."""
-    finite = errors[np.isfinite(errors)]
-    low = min(0.0, float(finite.min()) if len(finite) else 0.0)
-    high = max(band, float(finite.max()) if len(finite) else band)
-    pad = HEADROOM * (high - low)
-    return low - pad, high + pad
-
-
-def _log_span(step_sizes: np.ndarray, current: float) -> tuple[float, float]:
-    """The x range in log₁₀ units: all step sizes and the current one, a little wider."""
+def _x_range(step_sizes: np.ndarray, current: float) -> tuple[float, float]:
+    """The x range in log₁₀ units: every step size (P,) and the current one, HEADROOM wider."""
     logs = np.log10(np.append(step_sizes, current))
-    return float(logs.min()) - 0.15, float(logs.max()) + 0.15
+    return float(logs.min()) - HEADROOM, float(logs.max()) + HEADROOM
 
 
-def _band(span: tuple[float, float], band: float) -> list[dict]:
-    """The band [0, band] across the chart: a zero line and a filled upper edge."""
-    x = [10 ** span[0], 10 ** span[1]]
-    edge = {"type": "scatter", "x": x, "mode": "lines", **NO_HOVER}
+def _y_range(errors: np.ndarray, floor: float, band: float) -> tuple[float, float]:
+    """The y range in log₁₀ units: from the floor up to the largest finite error (P,) or the band."""
+    finite = errors[np.isfinite(errors)]
+    top = max(band, float(finite.max()) if len(finite) else band)
+    return math.log10(floor) - HEADROOM, math.log10(top) + HEADROOM
+
+
+def _band(x_range: tuple[float, float], bottom: float, band: float) -> list[dict]:
+    """The band from the foot of the chart (log₁₀ ``bottom``) up to ``band``: a filled upper edge."""
+    x = [10 ** x_range[0], 10 ** x_range[1]]
+    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, **NO_HOVER}
     return [
-        {**edge, "y": [0.0, 0.0], "showlegend": False, "line": {"width": 1, "color": COLOURS["reference"]}},
-        {
-            **edge,
-            "y": [band, band],
-            "fill": "tonexty",
-            "fillcolor": BAND_FILL,
-            "line": {"width": 0},
-            "name": BAND_LABEL,
-        },
+        {**edge, "y": [10**bottom, 10**bottom], "showlegend": False},
+        {**edge, "y": [band, band], "fill": "tonexty", "fillcolor": BAND_FILL, "name": BAND_LABEL},
     ]
 
 
 def _closed_line(step_sizes: np.ndarray, kl: np.ndarray) -> dict:
-    """The closed form (C,) at step_sizes (C,), dashed; infinite values leave a gap."""
+    """The closed form (C,) at step_sizes (C,), dashed; infinite and zero values leave a gap (a log
+    axis has no 0), and values below the chart's foot leave it downwards."""
     return {
         "type": "scatter",
         "x": step_sizes,
-        "y": np.where(np.isfinite(kl), kl, np.nan),
+        "y": np.where(np.isfinite(kl) & (kl > 0), kl, np.nan),
         "name": "closed form",
         "mode": "lines",
         "line": {"color": COLOURS["reference"], "dash": "dash", "width": 2},

@@ -87,6 +87,7 @@ def caption(sweep: model.Sweep) -> str:
     closed = f" Dashed: closed form, {sweep.closed_note}." if sweep.closed_note else ""
     return (
         f"The final cloud's error in nats (KL to the exact final distribution, {sweep.size:,} particles, "
-        "minus what an exact cloud of that size reads) for each step size h at the same total time; "
-        f"dotted: this h. Grey: sampling noise, where exact clouds land.{closed}"
+        "minus what an exact cloud of that size reads) at each step size h, same total time, log axes; "
+        "dotted: this h. Grey: sampling noise, where exact clouds land; errors too small to see sit at "
+        f"its foot.{closed}"
     )
