@@ -100,18 +100,18 @@ TRIANGLE_CORNERS = (  # (x domain, y domain, colour, title) of the three clouds
 )
 TRIANGLE_ARROWS = (  # (tail, head, colour, label, label's (x, y, side)), in the canvas's [0, 1]² coordinates
     (
-        (0.27, 0.4),
-        (0.38, 0.66),
+        (0.3, 0.36),
+        (0.4, 0.64),
         COLOURS["forward"],
         "forward step:<br>exact OU transition",
-        (0.31, 0.56, "right"),
+        (0.33, 0.52, "right"),
     ),
     (
-        (0.62, 0.66),
-        (0.73, 0.4),
+        (0.6, 0.64),
+        (0.7, 0.36),
         COLOURS["backward"],
         "backward step: exact draw<br>from p(x<sub>t</sub> | x<sub>t+h</sub>)",
-        (0.69, 0.56, "left"),
+        (0.67, 0.52, "left"),
     ),
     (
         (0.3, 0.1),
