@@ -1,4 +1,4 @@
-"""The exact posterior of one forward OU step for Gaussian-mixture data (MATH §9, §11).
+"""The exact posterior of one forward OU step for Gaussian-mixture data (MATH §9, the exact posterior step).
 
 Forward step over h from time t:  y = a x + √β ξ,  a = e^{−h},  β = 1 − e^{−2h},  x ~ p_t.
 With p_t = Σ_k w_k N(m_k, C_k) (``data.diffused(t)``), Bayes' rule gives, for every y, a mixture again:
