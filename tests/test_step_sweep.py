@@ -171,6 +171,16 @@ def test_the_sweep_fragment_renders_its_chart_and_caption_when_switched_on():
     assert any("error in nats" in caption.value for caption in at.caption)
 
 
+def test_the_sweep_fragment_refuses_in_one_line_a_sweep_that_would_cost_too_much():
+    points = np.random.default_rng(0).normal(size=(user_data.MAX_POINTS, 2))
+    own = replace(BACKWARD, dataset="custom", points=user_data.encode(points), step_size=0.01)
+    at = _sweep_app("backward", own)
+    at.toggle(key="_step_sweep_backward").set_value(True).run()
+    assert not at.exception and not chart_specs(at)
+    (line,) = [caption.value for caption in at.caption]
+    assert line.startswith("Step-size sweep skipped")
+
+
 def test_the_sweep_fragment_says_in_one_line_that_the_exact_transition_has_no_error():
     at = _sweep_app("forward", replace(FORWARD, particles=200))
     assert not at.exception and not at.toggle and not chart_specs(at)
