@@ -86,10 +86,11 @@ def split_animation(run: splitting_model.SplitRun, settings: Settings) -> dict:
 def split_distances(measured: splitting_model.HalvesFit) -> dict:
     """KL of each repeated-halves cloud to p_t after the split steps, over its noise band."""
     series = {
-        name: (values, np.full(len(values), measured.margin), colour)
+        name: (values, colour)
         for (name, values), colour in zip(measured.excess.items(), SPLIT_COLOURS, strict=True)
     }
-    return readout_figures.kl_chart(measured.steps, series, x_title="split steps taken")
+    margin = np.full(len(measured.steps), measured.margin)
+    return readout_figures.kl_chart(measured.steps, series, margin, x_title="split steps taken")
 
 
 LOSS_WINDOW = 50  # steps in the loss chart's running mean, at most a fifth of the steps so far

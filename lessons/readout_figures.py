@@ -10,21 +10,20 @@ import numpy as np
 from lessons.still_figures import MARGIN
 from lessons.traces import COLOURS
 
-BAND_FILL = "rgba(136, 136, 136, 0.25)"  # the reference grey, see-through on both themes
+BAND_FILL = "rgba(136, 136, 136, 0.3)"  # the reference grey, see-through on both themes
 BAND_LABEL = "sampling noise: exact clouds land below this"
 
 
 def kl_chart(
     x: np.ndarray,
-    series: dict[str, tuple[np.ndarray, np.ndarray, str]],
+    series: dict[str, tuple[np.ndarray, str]],
+    margin: np.ndarray,
     *,
     x_title: str,
-    height: int = 260,
+    height: int = 280,
 ) -> dict:
-    """Lines ``series[name] = (excess KL (F,), margin (F,), colour)`` against ``x`` (F,), each over
-    its grey band [0, margin]; infinite values (repeated points) leave a gap."""
-    margins = [margin for _, margin, _ in series.values()]
-    bands = [_band(x, margin, shown=index == 0) for index, margin in enumerate(margins)]
+    """Lines ``series[name] = (excess KL (F,), colour)`` against ``x`` (F,) over the grey band
+    [0, margin (F,)]; infinite values (repeated points) leave a gap. The legend sits above the plot."""
     lines = [
         {
             "type": "scatter",
@@ -35,34 +34,30 @@ def kl_chart(
             "marker": {"size": 5},
             "line": {"color": colour},
         }
-        for name, (values, _, colour) in series.items()
+        for name, (values, colour) in series.items()
     ]
     layout = {
         "height": height,
         "margin": MARGIN,
         "xaxis": {"title": {"text": x_title}},
         "yaxis": {"title": {"text": "KL to exact (nats)"}, "zeroline": True},
-        "legend": {"orientation": "h", "y": 1.18},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
     }
-    return {"data": [trace for band in bands for trace in band] + lines, "layout": layout}
+    return {"data": [*_band(x, margin), *lines], "layout": layout}
 
 
-def _band(x: np.ndarray, margin: np.ndarray, *, shown: bool) -> list[dict]:
-    """The band [0, margin] as a zero line and a filled upper edge; only the first one in the legend."""
-    edge = {"type": "scatter", "x": x, "mode": "lines", "hoverinfo": "skip", "line": {"width": 0}}
+def _band(x: np.ndarray, margin: np.ndarray) -> list[dict]:
+    """The band [0, margin] as a zero line and a filled upper edge."""
+    edge = {"type": "scatter", "x": x, "mode": "lines", "hoverinfo": "skip"}
+    zero = {**edge, "y": np.zeros_like(margin), "showlegend": False}
     return [
-        {
-            **edge,
-            "y": np.zeros_like(margin),
-            "showlegend": False,
-            "line": {"width": 1, "color": COLOURS["reference"]},
-        },
+        {**zero, "line": {"width": 1, "color": COLOURS["reference"]}},
         {
             **edge,
             "y": margin,
             "fill": "tonexty",
             "fillcolor": BAND_FILL,
             "name": BAND_LABEL,
-            "showlegend": shown,
+            "line": {"width": 0},
         },
     ]

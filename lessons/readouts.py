@@ -36,7 +36,8 @@ def _fit_readouts(page: Page, run: Run, measured: fit.Fit) -> None:
     """The KL chart with its caption, then the verdict."""
     chart = readout_figures.kl_chart(
         measured.times,
-        {"cloud vs exact": (measured.excess, measured.margin, page.colour)},
+        {"cloud vs exact": (measured.excess, page.colour)},
+        measured.margin,
         x_title=page.time_axis,
     )
     show(chart, "distance_chart")

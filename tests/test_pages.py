@@ -96,8 +96,8 @@ def test_every_page_declares_controls_that_exist_with_allowed_defaults():
         assert to_query(defaults, names)  # every default is writable to the URL
 
 
-# At its defaults (h = 0.02) the backward run is measurably blurred, and its verdict says so.
-WARNED_AT_DEFAULTS = {"backward": "smaller step size h"}
+# At their defaults (h = 0.02) the backward runs are measurably blurred, and their verdicts say so.
+WARNED_AT_DEFAULTS = {"backward": "smaller step size h", "duality": "smaller step size h"}
 
 
 @pytest.mark.parametrize("page", ["home", *LESSONS])

@@ -156,7 +156,8 @@ def test_a_lesson_opened_from_a_link_with_own_data_simulates_them():
         "backward", dataset="custom", points=user_data.encode(points), bandwidth="0.1", particles="200"
     )
     assert_no_exception(at)
-    assert chart_specs(at) and not [w.value for w in at.warning if "own" in w.value]
+    notes = [w.value for w in at.warning if not w.value.startswith("The final cloud")]  # not the verdict
+    assert chart_specs(at) and not [note for note in notes if "own" in note]
     assert at.query_params["points"] == user_data.encode(points)
 
 
