@@ -108,6 +108,31 @@ def euler_backward_law(
     return IsotropicGaussian((m1, m2), variance)
 
 
+def split_law(
+    data: IsotropicGaussian, t: float, step_size: float, steps: int, lam: float
+) -> IsotropicGaussian:
+    """The law after S split steps at time t (MATH §4, §11) from p_t itself, on data N(μ, s² I).
+
+    Forward half y = (1 − h) x + √(2h) ξ₁; backward half with the exact score of p_{t+h} = N(m', v' I):
+    z = b y + (1+λ) h m' / v' + √(2λh) ξ₂, b = 1 + h − (1+λ) h / v'. So m ← b (1 − h) m + (1+λ) h m' / v'
+    and u ← b² ((1 − h)² u + 2h) + 2λh, from N(m_t, v_t I) = p_t.
+    """
+    t = _checks.non_negative_float(t, "t")
+    h = _checks.positive_float(step_size, "step_size")
+    steps = _checks.positive_int(steps, "steps")
+    lam = _checks.non_negative_float(lam, "lam")
+    (m1, m2), variance = (law := exact_marginal(data, t)).mean, law.variance
+    later = exact_marginal(data, t + h)
+    pull = (1.0 + lam) * h / later.variance
+    keep = (1.0 + h - pull) * (1.0 - h)
+    for _ in range(steps):
+        m1, m2 = keep * m1 + pull * later.mean[0], keep * m2 + pull * later.mean[1]
+        variance = (1.0 + h - pull) ** 2 * ((1.0 - h) ** 2 * variance + 2.0 * h) + 2.0 * lam * h
+        if not math.isfinite(variance):
+            return IsotropicGaussian((m1, m2), math.inf)
+    return IsotropicGaussian((m1, m2), variance)
+
+
 def _linear_chain(
     start: IsotropicGaussian, keep: float, centre: tuple[float, float], noise: float, steps: int
 ) -> IsotropicGaussian:

@@ -176,6 +176,32 @@ def test_euler_backward_ode_on_the_standard_gaussian_has_no_step_error():
     assert law == IsotropicGaussian((0.0, 0.0), 1.0)
 
 
+@pytest.mark.parametrize(
+    ("data", "t", "h", "steps", "lam"),
+    [
+        (IsotropicGaussian((0.0, 0.0), 1.0), 0.3, 0.5, 6, 1.0),  # dataset "gaussian": ULA at step 2h
+        (IsotropicGaussian((1.0, 0.5), 0.0025), 0.05, 0.05, 10, 1.0),  # "single_point", near t = 0
+        (IsotropicGaussian((1.0, 0.5), 0.3), 0.3, 0.2, 8, 0.0),  # the deterministic backward half
+    ],
+)
+def test_split_law_matches_monte_carlo_of_repeated_split_steps(data, t, h, steps, lam):
+    mixture, generator = _mixture(data), torch.Generator().manual_seed(10)
+    x = mixture.diffused(t).sample(CHAINS, generator)
+    for _ in range(steps):
+        x = sde.split_step(mixture.marginal_score, x, t, h, lam, generator)[1]
+    assert_law(x, step_bias.split_law(data, t, h, steps, lam))
+
+
+def test_split_law_stays_at_p_t_as_h_vanishes():
+    data = IsotropicGaussian((1.0, 0.5), 0.3)
+    kls = [
+        step_bias.gaussian_kl(step_bias.split_law(data, 0.3, h, 20, 1.0), step_bias.exact_marginal(data, 0.3))
+        for h in (0.2, 0.02, 0.002)
+    ]
+    assert kls == sorted(kls, reverse=True)
+    assert kls[-1] < 1e-5
+
+
 def test_bad_laws_and_step_sizes_are_refused_in_plain_words():
     target = IsotropicGaussian((0.0, 0.0), 1.0)
     with pytest.raises(ValueError, match="target"):
