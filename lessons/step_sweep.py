@@ -23,7 +23,9 @@ from core.step_bias import IsotropicGaussian
 from lessons import noise_bands, registry, simulate
 from lessons.settings import OPTIONS, Settings, simulation_settings
 
-SWEPT_PAGES = ("langevin", "forward", "backward")  # the pages whose final cloud depends on h
+SWEPT_PAGES = ("langevin", "forward", "splitting", "backward")  # the pages whose final cloud depends on h
+SPLIT_PANEL = "forward + backward"  # the splitting lesson's cloud under whole split steps
+SPLIT_PANELS = 3  # clouds the splitting lesson steps side by side (its frame count depends on them)
 SWEEP_POINTS = 7  # step sizes per sweep: the slider's values around the current one
 CLOSED_FORM_POINTS = 48  # step sizes of the closed-form curve
 SCORE_OVERHEAD = 160  # a step's cost beyond the score, in mixture components (fitted, MATH §11)
@@ -73,34 +75,43 @@ def total_time(page_name: str, settings: Settings) -> float:
     return settings.step_size * settings.num_steps if page_name == "langevin" else settings.t_end
 
 
+def split_steps(settings: Settings) -> int:
+    """The split steps the splitting lesson takes: one per frame of its SPLIT_PANELS clouds."""
+    return simulate.num_frames(settings.particles * SPLIT_PANELS)
+
+
 def taken(page_name: str, settings: Settings, step_size: float) -> tuple[float, int]:
-    """(h, S) of a run asked for step size ``step_size`` at the settings' total time: S = round(total
-    time / h), at least 1; h as asked for Langevin, T / S on the diffusion pages (as their runs take it)."""
+    """(h, S) of a run asked for step size ``step_size``: on the splitting lesson its own S at any h;
+    elsewhere S = round(total time / h), at least 1, and h as asked for Langevin, T / S on the
+    diffusion pages (as their runs take it)."""
+    if page_name == "splitting":
+        return step_size, split_steps(settings)
     steps = max(1, round(total_time(page_name, settings) / step_size))
     return (step_size if page_name == "langevin" else settings.t_end / steps), steps
 
 
 def point_settings(page_name: str, settings: Settings) -> tuple[Settings, ...]:
-    """The simulation settings of each run of the sweep, by increasing h: the swept h (one per step
-    count), the same total time, at most ``noise_bands.kl_size`` particles; runs of more than
+    """The simulation settings of each run of the sweep, by increasing h: the swept h (one per h the
+    runs take), the same total time, at most ``noise_bands.kl_size`` particles; runs of more than
     ``simulate.MAX_STEPS`` steps are left out."""
     _check_page(page_name)
     base = replace(simulation_settings(settings), particles=noise_bands.kl_size(settings.particles))
-    points: dict[int, Settings] = {}
+    points: dict[float, Settings] = {}  # by the h the run takes
     for h in swept_values(settings):
-        steps = taken(page_name, settings, h)[1]
-        if steps <= simulate.MAX_STEPS and steps not in points:
+        step, steps = taken(page_name, settings, h)
+        if steps <= simulate.MAX_STEPS and step not in points:
             chain = {"num_steps": steps} if page_name == "langevin" else {}
-            points[steps] = replace(base, step_size=h, **chain)
-    return tuple(points[steps] for steps in sorted(points, reverse=True))
+            points[step] = replace(base, step_size=h, **chain)
+    return tuple(points[step] for step in sorted(points))
 
 
 def cost(page_name: str, settings: Settings) -> int:
-    """The sweep's estimated cost: Σ particles × steps × (score components + SCORE_OVERHEAD)."""
+    """The sweep's estimated cost: Σ particles × steps × clouds × (score components + SCORE_OVERHEAD)."""
     points = point_settings(page_name, settings)
     components = 0 if page_name == "forward" else simulate.dataset(settings).num_components
+    clouds = SPLIT_PANELS if page_name == "splitting" else 1
     return sum(
-        point.particles * taken(page_name, point, point.step_size)[1] * (components + SCORE_OVERHEAD)
+        point.particles * taken(page_name, point, point.step_size)[1] * clouds * (components + SCORE_OVERHEAD)
         for point in points
     )
 
@@ -111,20 +122,30 @@ def seconds(units: int) -> float:
 
 
 def final_time(page_name: str, settings: Settings) -> float:
-    """The time t of the exact final marginal: 0 for Langevin (its target p) and backward (p_0), T forward."""
-    return settings.t_end if page_name == "forward" else 0.0
+    """The time t of the exact final marginal: 0 for Langevin (its target p) and backward (p_0), T
+    forward, the lesson's t for splitting (the split step leaves p_t unchanged)."""
+    return {"forward": settings.t_end, "splitting": settings.time}.get(page_name, 0.0)
 
 
 def measure(page_name: str, point: Settings) -> SweepPoint:
     """Run the page at ``point`` (one of ``point_settings``) and read its final cloud's error."""
-    run = registry.page(page_name).run(point)
     h = taken(page_name, point, point.step_size)[0]
-    if run.divergence is not None:
+    cloud = final_cloud(page_name, registry.page(page_name).run(point))
+    if cloud is None:
         return SweepPoint(h, math.nan, True)
     t = final_time(page_name, point)
-    final = torch.from_numpy(np.ascontiguousarray(run.xs[-1]))  # (N, 2)
+    final = torch.from_numpy(np.ascontiguousarray(cloud))  # (N, 2)
     estimate = divergence.kl_to_exact(final, simulate.dataset(point).diffused(t))
     return SweepPoint(h, estimate - noise_bands.kl_band(point, t, len(final)).mean, False)
+
+
+def final_cloud(page_name: str, run: object) -> np.ndarray | None:
+    """The run's final cloud (N, 2), or None when it blew up. The splitting lesson's frames are held
+    within ±3 EXTENT for display, so a cloud that reached that edge counts as blown up."""
+    if page_name != "splitting":
+        return None if run.divergence is not None else run.xs[-1]
+    cloud = run.panels[SPLIT_PANEL][-1]
+    return cloud if np.isfinite(cloud).all() and np.abs(cloud).max() < 3 * simulate.EXTENT else None
 
 
 def assemble(page_name: str, settings: Settings, points: tuple[SweepPoint, ...]) -> Sweep:
@@ -199,6 +220,14 @@ def _chain_kl(
         return (
             lambda h, steps: step_bias.gaussian_kl(step_bias.ula_law(start, data, h, steps), data),
             f"ULA's law after τ / h steps from the {settings.start}",
+        )
+    if page_name == "splitting":
+        p_t = step_bias.exact_marginal(data, settings.time)
+        return (
+            lambda h, steps: step_bias.gaussian_kl(
+                step_bias.split_law(data, settings.time, h, steps, settings.lam), p_t
+            ),
+            "the split step's law after the lesson's steps from p_t",
         )
     if page_name == "forward":
         end = step_bias.exact_marginal(data, settings.t_end)
