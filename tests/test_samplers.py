@@ -206,7 +206,9 @@ def test_ddpm_with_variance_beta_keeps_standard_normal_data_exact_at_any_step_co
     sampler = samplers.DDPM(variance="beta", grid=TimeGrid(t_min=0.05))
     x_start = torch.randn(20_000, 2, generator=_gen(3))
     for num_steps in (1, 3, 30):
-        run = sampler.sample(standard, x_start, t_end=T_END, num_steps=num_steps, generator=_gen(100 + num_steps))
+        run = sampler.sample(
+            standard, x_start, t_end=T_END, num_steps=num_steps, generator=_gen(100 + num_steps)
+        )
         assert_moments_match(run.final, torch.zeros(2), torch.eye(2), label=f"{num_steps} steps")
 
 
