@@ -13,9 +13,8 @@ from lessons.presenter import show
 from lessons.registry import Page
 from lessons.settings import Settings, simulation_settings
 
-SHOWN_BY_DEFAULT = (
-    False  # a cold sweep costs 0.5–2 s of CPU at the defaults, and blocks the next move (MATH §11)
-)
+# Off: a cold sweep costs 0.2–2 s of CPU at the defaults, and a run in progress delays the next move.
+SHOWN_BY_DEFAULT = False
 EXACT_FORWARD = (
     "Step-size sweep: the exact transition has no step-size error — every h gives the exact p_T, "
     "so there is nothing to sweep (choose Euler–Maruyama to see one)."
@@ -34,8 +33,9 @@ def step_sweep(page: Page, settings: Settings) -> None:
         "Step-size sweep: how much worse is this h?",
         value=SHOWN_BY_DEFAULT,
         key=f"_step_sweep_{page.name}",
-        help="Runs this page again at the slider's step sizes around this one (same total time), "
-        "then shows the final cloud's error against h. Takes a few seconds the first time.",
+        help="Runs this page again at the slider's step sizes around this one (same total time; on the "
+        "splitting lesson the same number of steps), then shows the final cloud's error against h. "
+        "Takes a few seconds the first time.",
     )
     if shown:
         engine_cache.guarded(lambda chosen: _draw(page, chosen), settings)
@@ -48,7 +48,7 @@ def _draw(page: Page, settings: Settings) -> None:
     if cost > model.COST_BUDGET:
         st.caption(
             f"Step-size sweep skipped: it would take about {model.seconds(cost):.0f} s of the server "
-            "at these settings (many steps). A shorter total time or a larger h brings it back."
+            "at these settings. A shorter total time, a larger h or fewer own points brings it back."
         )
         return
     points = model.point_settings(page.name, settings)
@@ -60,7 +60,7 @@ def _draw(page: Page, settings: Settings) -> None:
     bar.empty()
     sweep = model.assemble(page.name, settings, tuple(measured))
     show(_figure(page, sweep), f"step_sweep_{page.name}")
-    st.caption(caption(sweep))
+    st.caption(caption(page.name, sweep))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -70,6 +70,7 @@ def _measure(page_name: str, point: Settings) -> model.SweepPoint:
 
 
 def _figure(page: Page, sweep: model.Sweep) -> dict:
+    """The sweep's chart in the page's colour."""
     closed = (sweep.closed_step_sizes, sweep.closed_errors) if len(sweep.closed_step_sizes) else None
     return sweep_figures.sweep_figure(
         sweep.step_sizes,
@@ -82,12 +83,13 @@ def _figure(page: Page, sweep: model.Sweep) -> dict:
     )
 
 
-def caption(sweep: model.Sweep) -> str:
+def caption(page_name: str, sweep: model.Sweep) -> str:
     """What the sweep chart shows, how its numbers are made, and what the band means."""
     closed = f" Dashed: closed form, {sweep.closed_note}." if sweep.closed_note else ""
+    held = "same number of steps" if page_name == "splitting" else "same total time"
     return (
         f"The final cloud's error in nats (KL to the exact final distribution, {sweep.size:,} particles, "
-        "minus what an exact cloud of that size reads) at each step size h, same total time, log axes; "
+        f"minus what an exact cloud of that size reads) at each step size h, {held}, log axes; "
         "dotted: this h. Grey: sampling noise, where exact clouds land; errors too small to see sit at "
         f"its foot.{closed}"
     )
