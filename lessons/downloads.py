@@ -129,7 +129,12 @@ def duality_clip(page: Page, settings: Settings, run: DualityRun) -> Clip:
         labels=tuple(time_labels(run.times, settings.t_end)[order]),
         clouds=(
             Cloud("forward", run.forward[order], COLOURS["forward"], pictured=False),
-            Cloud("backward", run.backward[order], page.colour, title="backward, from N(0, I) at t = T"),
+            Cloud(
+                "backward",
+                run.backward[order],
+                page.colour,
+                title="backward, from the forward run's endpoints x_T",
+            ),
         ),
         density=density,
         columns=(("t", times), ("t_prime", settings.t_end - times)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -59,9 +60,14 @@ def _fit(page_name: str, settings: Settings) -> object:
     return registry.page(page_name).measure(_run(page_name, settings), settings)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the arrows…")
 def field_arrows(settings: Settings, times: np.ndarray) -> np.ndarray:
-    """Cached ``simulate.field_arrows``: the chosen field at each frame's time (F, M, 2)."""
+    """``simulate.field_arrows``: the chosen field at each frame's time (F, M, 2), cached by what it
+    depends on only (the data, the field, λ and the times)."""
+    return _field_arrows(replace(simulate.data_only(settings), field=settings.field, lam=settings.lam), times)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the arrows…")
+def _field_arrows(settings: Settings, times: np.ndarray) -> np.ndarray:
     return simulate.field_arrows(settings, times)
 
 

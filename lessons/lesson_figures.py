@@ -36,7 +36,7 @@ def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.n
         traced=simulate.TRACED if settings.show_paths else 0,
         tail=trail(settings),
     )
-    backward_end = settings.t_end if page.name == "backward" else None
+    backward_end = settings.t_end if page.counts_down else None
     return figures.cloud_animation(
         [panel],
         time_labels(run.times, backward_end, page.time_symbol),

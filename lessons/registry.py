@@ -34,6 +34,7 @@ class Page:
     cloud_title: str = ""
     time_symbol: str = "t"
     time_axis: str = "forward time t"
+    counts_down: bool = False  # frames run from t = T down to 0: labelled with t′ = T − t too
 
     @property
     def name(self) -> str:
@@ -108,6 +109,7 @@ LESSONS = (
         colour=COLOURS["backward"],
         layout="cloud",
         cloud_title="Backward particles",
+        counts_down=True,
         time_axis="forward time t (runs from T down to 0)",
     ),
     Page(

@@ -33,6 +33,7 @@ from streamlit.delta_generator import DeltaGenerator
 from lessons import lesson_figures, score_learning, url_state
 from lessons.presenter import show
 from lessons.settings import OPTIONS, Settings, format_value
+from lessons.simulate import data_only
 
 CACHE_ENTRIES = 24
 SHARED_NETWORKS = 64  # preset networks kept for the whole server, the least recently used dropped first
@@ -265,12 +266,14 @@ def _show_progress(job: score_learning.TrainingJob, settings: Settings) -> None:
     show(figure, "live_loss")
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Computing the exact score's loss…")
 def loss_floor(settings: Settings) -> float:
-    """Cached ``score_learning.exact_score_loss`` of the settings' dataset."""
-    return score_learning.exact_score_loss(
-        Settings(dataset=settings.dataset, points=settings.points, bandwidth=settings.bandwidth)
-    )
+    """``score_learning.exact_score_loss`` of the settings' dataset, cached per dataset only."""
+    return _loss_floor(data_only(settings))
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Computing the exact score's loss…")
+def _loss_floor(data: Settings) -> float:
+    return score_learning.exact_score_loss(data)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Generating with the exact and the learned score…")

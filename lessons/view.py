@@ -8,7 +8,6 @@ The view is a fragment: moving a control reruns only the view, not the page's pr
 from __future__ import annotations
 
 import html
-from dataclasses import replace
 
 import streamlit as st
 
@@ -26,7 +25,7 @@ from lessons import (
 )
 from lessons.presenter import show
 from lessons.registry import Page
-from lessons.settings import Settings, simulation_settings
+from lessons.settings import Settings
 from lessons.url_state import controls
 
 
@@ -48,8 +47,7 @@ def _one_cloud(page: Page, settings: Settings) -> None:
         return
     arrows = None
     if settings.field != "none":
-        chosen_field = replace(simulation_settings(settings), field=settings.field)
-        arrows = engine_cache.field_arrows(chosen_field, run.marginal_times)
+        arrows = engine_cache.field_arrows(settings, run.marginal_times)
     figure = lesson_figures.cloud_figure(page, run, settings, arrows)
     show(figure, "cloud")
     downloads.share_and_download(
@@ -87,9 +85,7 @@ def _learning(page: Page, settings: Settings) -> None:
         st.info("Press **Train the network** to fit s_θ to this dataset; a progress bar shows how far it is.")
         return
     state = "stopped early" if trained.stopped else "done"
-    st.caption(
-        f"Trained for {len(trained.losses):,} steps ({state}); shared with everyone using this server."
-    )
+    st.caption(f"Trained for {len(trained.losses):,} steps ({state}); {training_store.who_sees(settings)}.")
     show(lesson_figures.loss_figure(trained.losses, training_store.loss_floor(settings)), "loss")
     training_store.learning_views(settings, trained)
 
