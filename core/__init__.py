@@ -17,10 +17,13 @@ from core import (
 __all__ = [
     "datasets",
     "divergence",
+    "mala",
     "metrics",
     "mixture",
     "posterior",
+    "samplers",
     "score_net",
     "sde",
     "shared_cov_kernel",
+    "time_grids",
 ]

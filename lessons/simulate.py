@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from core import datasets, metrics, sde
+from core import datasets, sde
 from core.mixture import GaussianMixture
 from lessons import user_data
 from lessons.settings import Settings
@@ -26,9 +25,6 @@ GRID = np.linspace(-EXTENT, EXTENT, 32, dtype=np.float32)  # density grid, both 
 ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 11, dtype=np.float32)
 TRACED = 6  # particles whose paths are drawn
 MAX_STEPS = 4000  # T / h beyond this is refused with a note
-PROJECTIONS = 32  # sliced-Wasserstein directions for the per-frame distances
-DISTANCE_PARTICLES = 1000  # particles of a cloud in its distances, as in their noise floor: a cloud's
-# particles are exchangeable, so its first ones are a fair sample (and 10,000 would sort 10× longer)
 
 
 @dataclass(frozen=True)
@@ -223,26 +219,6 @@ def _package(
         readouts=readouts,
         divergence=trajectory.divergence.message if trajectory.divergence else None,
     )
-
-
-def distances_to_marginal(
-    xs: torch.Tensor, data: GaussianMixture, times: Sequence[float], generator: torch.Generator
-) -> np.ndarray:
-    """Sliced Wasserstein distance of every frame xs (F, N, 2), its first DISTANCE_PARTICLES particles,
-    to as many fresh samples of the exact marginal p_t at its time t (F,);  -> (F,)."""
-    count = min(xs.shape[1], DISTANCE_PARTICLES)
-    references = data.sample_diffused(times, count, generator)  # (F, count, 2)
-    return metrics.sliced_wasserstein_frames(
-        xs[:, :count], references, num_projections=PROJECTIONS, generator=generator
-    )
-
-
-def sampling_noise_floor(exact: GaussianMixture, particles: int, generator: torch.Generator) -> float:
-    """SW₂ between two independent samples of ``exact`` as large as the clouds in the distances: what
-    "no difference" measures (the dashed line of every distance chart)."""
-    count = min(particles, DISTANCE_PARTICLES)
-    samples = [exact.sample(count, generator) for _ in range(2)]
-    return metrics.sliced_wasserstein(*samples, num_projections=PROJECTIONS, generator=generator)
 
 
 def marginal_densities(settings: Settings, times: np.ndarray) -> np.ndarray:
