@@ -37,7 +37,9 @@ def duality_figure(run: DualityRun, settings: Settings) -> dict:
 def kl_figure(readouts: DualityReadouts) -> dict:
     """KL of each cloud to the exact p_t over t, bias removed, over the band of exact clouds."""
     series = {name: (values, KL_COLOURS[name]) for name, values in readouts.kl.items()}
-    chart = readout_figures.kl_chart(readouts.kl_times, series, readouts.margin, x_title=TIME_AXIS, height=320)
+    chart = readout_figures.kl_chart(
+        readouts.kl_times, series, readouts.margin, x_title=TIME_AXIS, height=320
+    )
     return _legend_above(chart)
 
 

@@ -197,7 +197,6 @@ def test_band_upper_edge_uses_the_student_t_prediction_bound():
     assert band.upper == pytest.approx(3.0 + divergence._t_quantile(0.975, 4) * math.sqrt(2.5 * 1.2))
 
 
-
 def test_a_higher_level_widens_the_band_by_the_ratio_of_its_t_quantiles():
     low = divergence.kl_noise_band(STANDARD, 200, repeats=8, generator=_gen(9))
     high = divergence.kl_noise_band(STANDARD, 200, repeats=8, level=0.995, generator=_gen(9))
