@@ -55,7 +55,7 @@ LESSONS = (
         "lessons/langevin.py",
         defaults=Settings(dataset="gaussian", step_size=0.05, num_steps=200, start="box"),
         controls=(
-            *("dataset", "start", "particles", "step_size", "num_steps", "seed"),
+            *("dataset", "start", "particles", "step_size", "langevin_step", "num_steps", "seed"),
             *("field", "show_density", "show_paths", "trail"),
         ),
         run=simulate.langevin_run,

@@ -35,6 +35,7 @@ FIELD_LABELS = {
 START_LABELS = {"target": "target", "box": "box", "point": "point"}
 METHOD_LABELS = {"exact": "exact", "euler": "Euler–Maruyama"}
 TRAIL_LABELS = {"tail": "short tail", "full": "full history"}
+LANGEVIN_STEP_LABELS = {"ula": "ULA", "mala": "MALA"}  # unadjusted, or Metropolis-adjusted (MATH §9)
 SEED_MAX = 9999
 QUOTED_CHARACTERS = 20  # at most this much of an ignored value is shown back to the student
 # escaped in a quoted value: what can start or form inline Markdown (escapes, code, emphasis,
@@ -63,6 +64,7 @@ OPTIONS: dict[str, Option] = {
     "train_steps": Option("Training steps", (50, 200, 500, 1000, 2000, 4000)),
     "start": Option("Start from", tuple(START_LABELS), "segmented"),
     "method": Option("Forward step", tuple(METHOD_LABELS), "segmented"),
+    "langevin_step": Option("Langevin step", tuple(LANGEVIN_STEP_LABELS), "segmented"),
     "field": Option("Arrows", tuple(FIELD_LABELS), "selectbox"),
     "seed": Option("Random seed", widget="seed"),
     "show_density": Option("Exact density p_t", (True, False), "toggle"),
@@ -77,6 +79,7 @@ LABELS = {
     "start": START_LABELS,
     "method": METHOD_LABELS,
     "trail": TRAIL_LABELS,
+    "langevin_step": LANGEVIN_STEP_LABELS,
 }
 
 
@@ -94,6 +97,7 @@ class Settings:
     train_steps: int = 2000
     start: str = "box"
     method: str = "exact"
+    langevin_step: str = "ula"  # lesson 1: ULA (as before the choice existed) or MALA
     field: str = "none"
     seed: int = 0
     show_density: bool = True

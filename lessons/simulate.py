@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core import datasets, sde
+from core import datasets, mala, sde
 from core.mixture import GaussianMixture
 from lessons import user_data
 from lessons.settings import Settings
@@ -75,19 +75,24 @@ METHOD_NAMES = {"exact": "exact transition", "euler": "Euler–Maruyama"}
 
 
 def langevin_run(settings: Settings) -> Run:
-    """ULA on the dataset p from a chosen start (MATH §1); p never changes, so neither does its density."""
+    """Langevin dynamics on the dataset p from a chosen start: ULA (MATH §1) or, with
+    ``langevin_step == "mala"``, MALA (MATH §9); p never changes, so neither does its density."""
     target = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     start = _start_cloud(settings.start, target, settings.particles, generator)
-    trajectory = sde.langevin(
-        target.score,
-        start,
-        step_size=settings.step_size,
-        num_steps=settings.num_steps,
-        generator=generator,
-        num_frames=num_frames(settings.particles),
-    )
-    readouts = _moment_readouts(trajectory.final, target) + _ula_readouts(trajectory, target, settings)
+    steps = {
+        "step_size": settings.step_size,
+        "num_steps": settings.num_steps,
+        "generator": generator,
+        "num_frames": num_frames(settings.particles),
+    }
+    if settings.langevin_step == "mala":
+        trajectory, acceptance = mala.mala(target, start, **steps)
+        step_readouts = (("MALA acceptance rate", f"{acceptance:.1%}"), *_mala_readouts(trajectory, target))
+    else:
+        trajectory = sde.langevin(target.score, start, **steps)
+        step_readouts = _ula_readouts(trajectory, target, settings)
+    readouts = _moment_readouts(trajectory.final, target) + step_readouts
     return _package(trajectory, target, settings, readouts, stationary=True)
 
 
@@ -180,14 +185,30 @@ def _ula_readouts(
     if target.num_components != 1 or trajectory.diverged:
         return ()
     sigma2, h = float(target.covs[0, 0, 0]), settings.step_size
-    later = trajectory.xs[len(trajectory.xs) // 2 :]  # (F/2, N, 2): after the burn-in
-    measured = float(later.var(dim=1).mean())
     predicted = f"{sigma2 / (1 - h / (2 * sigma2)):.3f}" if h < 2 * sigma2 else "∞ (diverges)"
     return (
         ("variance σ² of the target", f"{sigma2:.3f}"),
         ("ULA variance, closed form $\\sigma^2 / (1 - h/2\\sigma^2)$", predicted),
-        ("ULA variance, measured (second half)", f"{measured:.3f}"),
+        ("ULA variance, measured (second half)", f"{_late_variance(trajectory):.3f}"),
     )
+
+
+def _mala_readouts(trajectory: sde.Trajectory, target: GaussianMixture) -> tuple[tuple[str, str], ...]:
+    """On a single isotropic Gaussian N(0, σ² I): MALA leaves it invariant, so its variance is σ² at any h."""
+    if target.num_components != 1:
+        return ()
+    sigma2 = float(target.covs[0, 0, 0])
+    return (
+        ("variance σ² of the target", f"{sigma2:.3f}"),
+        ("MALA variance, exact $\\sigma^2$ (no step-size bias)", f"{sigma2:.3f}"),
+        ("MALA variance, measured (second half)", f"{_late_variance(trajectory):.3f}"),
+    )
+
+
+def _late_variance(trajectory: sde.Trajectory) -> float:
+    """The cloud's variance per axis over the second half of the frames (after the burn-in)."""
+    later = trajectory.xs[len(trajectory.xs) // 2 :]  # (F/2, N, 2)
+    return float(later.var(dim=1).mean())
 
 
 def _moment_readouts(cloud: torch.Tensor, exact: GaussianMixture) -> tuple[tuple[str, str], ...]:
