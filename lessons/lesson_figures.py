@@ -136,9 +136,9 @@ def learned_figure(run: score_learning.LearnedRun) -> dict:
 
 
 def snapshot_row(run: score_learning.LearnedRun) -> dict:
-    """The final cloud of every training snapshot, side by side, with its distance to the data."""
+    """The final cloud of every training snapshot, side by side, with its KL to the data."""
     clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
-    titles = [f"after {step:,} steps: SW {distance:.3f}" for step, _, distance in run.snapshot_clouds]
+    titles = [f"after {step:,} steps: KL {kl:.2f} nats" for step, _, kl in run.snapshot_clouds]
     return still_figures.cloud_row(
         clouds,
         titles,

@@ -308,12 +308,14 @@ def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> 
     run = learned(settings, (network_key(settings), len(trained.losses)), trained)
     show(lesson_figures.learned_figure(run), "cloud")
     st.markdown(
-        f"**Distance to the data (SW):** exact score `{run.exact_distance:.3f}`, learned score "
-        f"`{run.snapshot_clouds[-1][2]:.3f}`; two data samples differ by `{run.noise_floor:.3f}`."
+        f"**KL to the data:** exact score `{run.exact_kl:.3f}` nats, learned score "
+        f"`{run.snapshot_clouds[-1][2]:.3f}` nats; exact clouds of this size read within ±`{run.margin:.3f}`."
     )
     st.caption(
-        "Each distance compares one finite cloud with one finite sample of the data, so it carries "
-        "sampling noise about as large as the data-vs-data distance: a learned score can read a little "
-        "better than the exact one by chance. Differences smaller than that distance are noise."
+        "Both generate with the same start and the same noise, through the same "
+        f"{score_learning.LEARNED_STEPS} Euler–Maruyama steps, so "
+        "the exact score's reading is that of the steps themselves; the learned score adds its own error "
+        "on top. KL is measured from the data's exact density, minus what an exact cloud of this size "
+        "reads (MATH §10)."
     )
     show(lesson_figures.snapshot_row(run), "snapshots")
