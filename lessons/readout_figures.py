@@ -11,7 +11,7 @@ from lessons.still_figures import MARGIN
 from lessons.traces import COLOURS
 
 BAND_FILL = "rgba(136, 136, 136, 0.3)"  # the reference grey, see-through on both themes
-BAND_LABEL = "sampling noise: exact clouds land below this"
+BAND_LABEL = "noise band (exact clouds)"
 
 
 def kl_chart(
