@@ -31,6 +31,7 @@ CLOSED_FORM_POINTS = 48  # step sizes of the closed-form curve
 SCORE_OVERHEAD = 160  # a step's cost beyond the score, in mixture components (fitted, MATH §11)
 SECONDS_PER_UNIT = 1.8e-9  # CPU seconds per particle × step × (components + SCORE_OVERHEAD), one core
 COST_BUDGET = 2_600_000_000  # ≈ 4.7 s: every preset fits at every h and T; own data at small h may not
+MALA_COST = 4.5  # a MALA sweep's cost over ULA's (two moons at lesson 1's defaults: 7.5 s against 1.7 s)
 POINT_START = IsotropicGaussian((-2.0, 2.0), 0.0)  # simulate._start_cloud's "point" start
 
 
@@ -106,14 +107,15 @@ def point_settings(page_name: str, settings: Settings) -> tuple[Settings, ...]:
 
 
 def cost(page_name: str, settings: Settings) -> int:
-    """The sweep's estimated cost: Σ particles × steps × clouds × (score components + SCORE_OVERHEAD)."""
+    """The sweep's estimated cost: Σ particles × steps × clouds × (score components + SCORE_OVERHEAD),
+    clouds = SPLIT_PANELS on the splitting lesson, MALA_COST for a MALA chain, else 1."""
     points = point_settings(page_name, settings)
     components = 0 if page_name == "forward" else simulate.dataset(settings).num_components
     clouds = SPLIT_PANELS if page_name == "splitting" else 1
-    return sum(
-        point.particles * taken(page_name, point, point.step_size)[1] * clouds * (components + SCORE_OVERHEAD)
-        for point in points
-    )
+    if page_name == "langevin" and settings.langevin_step == "mala":
+        clouds = MALA_COST
+    steps = sum(point.particles * taken(page_name, point, point.step_size)[1] for point in points)
+    return round(steps * clouds * (components + SCORE_OVERHEAD))
 
 
 def seconds(units: int) -> float:
@@ -191,11 +193,12 @@ def closed_form(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """KL of the chain's exact law to the exact final law (MATH §11) at step sizes spanning
     ``step_sizes`` (P,), those included, and what it is; empty arrays and "" when the data are not
-    one isotropic Gaussian;  -> h (C,), KL (C,), note."""
+    one isotropic Gaussian or the chain is MALA;  -> h (C,), KL (C,), note."""
     data = isotropic(simulate.dataset(settings))
-    if data is None or len(step_sizes) == 0:
+    chain = None if data is None else _chain_kl(page_name, settings, data)
+    if chain is None or len(step_sizes) == 0:
         return np.empty(0), np.empty(0), ""
-    kl_of, note = _chain_kl(page_name, settings, data)
+    kl_of, note = chain
     grid = np.union1d(np.geomspace(step_sizes.min(), step_sizes.max(), CLOSED_FORM_POINTS), step_sizes)
     taken_steps = sorted({taken(page_name, settings, float(h)) for h in grid})
     return (
@@ -207,9 +210,11 @@ def closed_form(
 
 def _chain_kl(
     page_name: str, settings: Settings, data: IsotropicGaussian
-) -> tuple[Callable[[float, int], float], str]:
+) -> tuple[Callable[[float, int], float], str] | None:
     """KL(law of the page's chain after S steps of h ‖ exact final law) as a function of (h, S), for
-    data N(μ, s² I), and what it is."""
+    data N(μ, s² I), and what it is; None for MALA, whose accept/reject step is not linear."""
+    if page_name == "langevin" and settings.langevin_step == "mala":
+        return None
     if page_name == "langevin":
         if settings.start == "box":
             return (

@@ -84,6 +84,15 @@ def test_the_exact_forward_transition_shows_no_error_where_euler_maruyama_does()
     assert np.all(euler.errors[euler.step_sizes >= 1.0] > euler.band)
 
 
+def test_mala_from_the_target_shows_no_error_at_any_h_and_has_no_closed_form():
+    _, settings = GAUSSIAN_CASES["ULA on N(0, I) from the target"]
+    mala = replace(settings, langevin_step="mala", **LARGE_STEPS)
+    sweeps = [model.sweep("langevin", replace(mala, seed=seed)) for seed in SEEDS]
+    mean = np.mean([sweep.errors for sweep in sweeps], axis=0)
+    assert np.all(np.abs(mean) <= sweeps[0].band), mean  # ULA reads 0.3, 1.7 and 17 nats at h = 1, 1.5, 2
+    assert len(sweeps[0].closed_step_sizes) == 0 and sweeps[0].closed_note == ""
+
+
 def test_step_sizes_that_blow_up_are_reported_and_drawn():
     settings = replace(LANGEVIN, dataset="single_point", start="target", step_size=0.005, particles=200)
     sweep = model.sweep("langevin", settings)  # σ² = 0.0025: ULA is unstable for h > 2σ² = 0.005
