@@ -73,6 +73,7 @@ def _split(page: Page, settings: Settings) -> None:
             "KL in nats of each panel's cloud from p_t after every split step, minus an exact cloud's "
             "reading at this size; grey: where 99.5 % of exact clouds land."
         )
+    sweep_view.step_sweep(page, settings)
     downloads.share_and_download(
         page.name, settings, page.controls, animation, downloads.split_clip(page, settings, run)
     )
