@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lessons import chart, engine_cache, presenter, registry
+from lessons import chart, classroom, engine_cache, presenter, registry
 
 # The favicon is a file the server sends itself (Streamlit's media endpoint): a ":material/...:" page
 # icon makes the browser fetch an SVG from fonts.gstatic.com, and a classroom may have no internet.
@@ -33,7 +33,9 @@ def main() -> None:
         ]
         for section, pages in registry.SECTIONS.items()
     }
-    st.navigation(sections).run()
+    navigation = st.navigation(sections)
+    classroom.class_mode(navigation.url_path or "home")
+    navigation.run()
 
 
 if __name__ == "__main__":
