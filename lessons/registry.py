@@ -19,7 +19,8 @@ from lessons.settings import Settings
 class Page:
     """One page. ``url_path`` is "" for the default (home) page; ``layout`` names the lesson view's
     arrangement (lessons/view.py): "cloud" (one animated cloud with its distance readouts), "split",
-    "duality", "learning", or "" for a page that is not a lesson view."""
+    "duality", "learning", "samplers" (lessons/sampler_view.py), or "" for a page that is not a lesson
+    view."""
 
     url_path: str
     title: str
@@ -142,6 +143,16 @@ LESSONS = (
         controls=("dataset", "train_steps", "time", "particles", "seed"),
         colour=COLOURS["backward"],
         layout="learning",
+    ),
+    Page(
+        "samplers",
+        "7 · Samplers and step counts",
+        ":material/speed:",
+        "lessons/samplers.py",
+        defaults=Settings(dataset="two_moons", particles=500),  # budget 50, uniform grid, EM vs DPM-Solver
+        controls=("dataset", "evaluations", "grid", "sampler", "second_sampler", "seed"),
+        colour=COLOURS["backward"],
+        layout="samplers",
     ),
 )
 OWN_DATA = Page("own-data", "Your own data", ":material/draw:", "lessons/own_data.py")

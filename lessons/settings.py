@@ -36,6 +36,16 @@ START_LABELS = {"target": "target", "box": "box", "point": "point"}
 METHOD_LABELS = {"exact": "exact", "euler": "Euler–Maruyama"}
 TRAIL_LABELS = {"tail": "short tail", "full": "full history"}
 LANGEVIN_STEP_LABELS = {"ula": "ULA", "mala": "MALA"}  # unadjusted, or Metropolis-adjusted (MATH §9)
+SAMPLER_LABELS = {  # the score-only samplers of core.samplers.SAMPLERS (MATH §9)
+    "euler_maruyama": "Euler–Maruyama (reverse SDE)",
+    "probability_flow": "Euler (probability-flow ODE)",
+    "ddpm": "DDPM (ancestral)",
+    "ddim": "DDIM",
+    "heun": "Heun (2nd-order ODE)",
+    "dpm_solver_2m": "DPM-Solver++(2M)",
+    "predictor_corrector": "Predictor–corrector",
+}
+GRID_LABELS = {"uniform": "uniform in t", "log_snr": "log-SNR", "karras": "Karras"}  # core.time_grids.GRIDS
 SEED_MAX = 9999
 QUOTED_CHARACTERS = 20  # at most this much of an ignored value is shown back to the student
 # escaped in a quoted value: what can start or form inline Markdown (escapes, code, emphasis,
@@ -65,6 +75,10 @@ OPTIONS: dict[str, Option] = {
     "start": Option("Start from", tuple(START_LABELS), "segmented"),
     "method": Option("Forward step", tuple(METHOD_LABELS), "segmented"),
     "langevin_step": Option("Langevin step", tuple(LANGEVIN_STEP_LABELS), "segmented"),
+    "evaluations": Option("Score evaluations (budget)", (5, 10, 20, 50, 100, 200)),
+    "grid": Option("Time grid", tuple(GRID_LABELS), "segmented"),
+    "sampler": Option("First sampler", tuple(SAMPLER_LABELS), "selectbox"),
+    "second_sampler": Option("Second sampler", tuple(SAMPLER_LABELS), "selectbox"),
     "field": Option("Arrows", tuple(FIELD_LABELS), "selectbox"),
     "seed": Option("Random seed", widget="seed"),
     "show_density": Option("Exact density p_t", (True, False), "toggle"),
@@ -80,6 +94,9 @@ LABELS = {
     "method": METHOD_LABELS,
     "trail": TRAIL_LABELS,
     "langevin_step": LANGEVIN_STEP_LABELS,
+    "grid": GRID_LABELS,
+    "sampler": SAMPLER_LABELS,
+    "second_sampler": SAMPLER_LABELS,
 }
 
 
@@ -98,6 +115,10 @@ class Settings:
     start: str = "box"
     method: str = "exact"
     langevin_step: str = "ula"  # lesson 1: ULA (as before the choice existed) or MALA
+    evaluations: int = 50  # lesson 7: the budget of score evaluations of a sampler run
+    grid: str = "uniform"
+    sampler: str = "euler_maruyama"
+    second_sampler: str = "dpm_solver_2m"
     field: str = "none"
     seed: int = 0
     show_density: bool = True

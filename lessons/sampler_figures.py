@@ -1,0 +1,165 @@
+"""Lesson 7's charts (MATH §9): the error of each sampler against its budget of score evaluations on
+log–log axes over the grey sampling-noise band, and the final clouds side by side over the exact p₀.
+Pure: arrays in, plotly.js figure dicts out, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lessons import traces
+from lessons.still_figures import MARGIN
+from lessons.sweep_figures import BAND_FILL, BAND_LABEL, BLEW_UP
+from lessons.traces import COLOURS, NO_HOVER
+
+FOOT = 0.25  # of the band: smaller errors (and negative ones, noise) are drawn there, at the chart's foot
+HEADROOM = 0.12  # decades of the log axes beyond the points
+SAMPLER_COLOURS = (  # Okabe–Ito, and a wine red for the seventh: each reads on both themes
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#AA4466",
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One sampler on one grid: errors (B,) in nats (NaN where it blew up) at evaluations (B,)."""
+
+    name: str
+    evaluations: np.ndarray
+    errors: np.ndarray
+    colour: str
+    dash: str = "solid"
+
+
+def race_figure(lines: Sequence[Line], *, band: float, budget: int, height: int = 420) -> dict:
+    """Every line on log–log axes over the band below ``band``, a dotted line at the chosen
+    ``budget``; errors below FOOT × band sit at the foot (their hover says the value); a cross at the
+    top where a run blew up."""
+    foot = FOOT * band
+    x_range = _x_range(lines, budget)
+    y_range = _y_range(lines, foot, band)
+    data = [*_band(x_range, y_range[0], band), *(_line(line, foot) for line in lines)]
+    blown = [
+        (x, line.name)
+        for line in lines
+        for x, e in zip(line.evaluations, line.errors, strict=True)
+        if np.isnan(e)
+    ]
+    if blown:
+        data.append(_blown_up(blown, 10 ** (y_range[1] - HEADROOM / 2)))
+    ticks = sorted({int(x) for line in lines for x in line.evaluations} | {budget})
+    layout = {
+        "height": height,
+        "margin": MARGIN,
+        "xaxis": {
+            "title": {"text": "score evaluations (log scale)"},
+            "type": "log",
+            "range": list(x_range),
+            "tickvals": ticks,
+            "ticktext": [str(x) for x in ticks],
+        },
+        "yaxis": {
+            "title": {"text": "KL to p₀ (nats, log scale)"},
+            "type": "log",
+            "range": list(y_range),
+            "dtick": 1,
+            "tickformat": "~g",
+        },
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        "shapes": [_budget_line(budget)],
+    }
+    return {"data": data, "layout": layout}
+
+
+def clouds_figure(
+    clouds: Sequence[np.ndarray],
+    titles: Sequence[str],
+    colours: Sequence[str],
+    *,
+    extent: float,
+    grid: np.ndarray,
+    density: np.ndarray,
+    height: int = 340,
+) -> dict:
+    """Final clouds (N, 2) side by side over the contour lines of p₀ (G, G), one titled panel each."""
+    data = []
+    for column, (cloud, title, colour) in enumerate(zip(clouds, titles, colours, strict=True)):
+        data.append(traces.on_panel(traces.density_line(density, grid), column))
+        data.append(traces.on_panel(traces.cloud_trace(cloud, colour, 3.0, title), column))
+    return {"data": data, "layout": traces.titled_row(len(clouds), extent, titles, height)}
+
+
+def _line(line: Line, foot: float) -> dict:
+    return {
+        "type": "scatter",
+        "x": line.evaluations,
+        "y": np.where(np.isfinite(line.errors), np.maximum(line.errors, foot), np.nan),
+        "customdata": line.errors,
+        "name": line.name,
+        "mode": "lines+markers",
+        "marker": {"size": 6, "color": line.colour},
+        "line": {"color": line.colour, "dash": line.dash, "width": 2},
+        "hovertemplate": f"{line.name}<br>%{{x}} evaluations: %{{customdata:.3f}} nats<extra></extra>",
+    }
+
+
+def _x_range(lines: Sequence[Line], budget: int) -> tuple[float, float]:
+    """The x range in log₁₀ units: every evaluation count and the budget, HEADROOM wider."""
+    logs = np.log10(np.concatenate([*(line.evaluations for line in lines), [budget]]).astype(float))
+    return float(logs.min()) - HEADROOM, float(logs.max()) + HEADROOM
+
+
+def _y_range(lines: Sequence[Line], foot: float, band: float) -> tuple[float, float]:
+    """The y range in log₁₀ units: from the foot up to the largest finite error or the band."""
+    errors = np.concatenate([line.errors for line in lines])
+    finite = errors[np.isfinite(errors)]
+    top = max(band, float(finite.max()) if len(finite) else band)
+    return math.log10(foot) - HEADROOM, math.log10(top) + 2 * HEADROOM
+
+
+def _band(x_range: tuple[float, float], bottom: float, band: float) -> list[dict]:
+    """The band from the foot of the chart (log₁₀ ``bottom``) up to ``band``: a filled upper edge."""
+    x = [10 ** x_range[0], 10 ** x_range[1]]
+    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, **NO_HOVER}
+    return [
+        {**edge, "y": [10**bottom, 10**bottom], "showlegend": False},
+        {**edge, "y": [band, band], "fill": "tonexty", "fillcolor": BAND_FILL, "name": BAND_LABEL},
+    ]
+
+
+def _blown_up(points: list[tuple[float, str]], top: float) -> dict:
+    """A cross at the top of the chart at every budget where a run blew up, its sampler on hover."""
+    return {
+        "type": "scatter",
+        "x": [x for x, _ in points],
+        "y": [top] * len(points),
+        "customdata": [name for _, name in points],
+        "name": BLEW_UP,
+        "mode": "markers",
+        "marker": {"symbol": "x", "size": 10, "color": COLOURS["backward"]},
+        "cliponaxis": False,
+        "hovertemplate": "%{customdata}: blew up at %{x} evaluations<extra></extra>",
+    }
+
+
+def _budget_line(budget: int) -> dict:
+    """A dotted vertical line at the chosen budget, across the plot."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": budget,
+        "x1": budget,
+        "y0": 0,
+        "y1": 1,
+        "line": {"dash": "dot", "color": COLOURS["reference"], "width": 1.5},
+    }

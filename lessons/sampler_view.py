@@ -1,0 +1,128 @@
+"""Lesson 7's layout (MATH §9): the race of the samplers, each run cached for every session, drawn
+as the error-against-budget chart, the final clouds side by side and a line of numbers per cloud.
+
+Each run is its own cache entry, keyed by the data, the particles, the seed and the run itself, so
+a new budget, grid or sampler only runs what is not there yet (with a progress bar).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.time_grids import GRIDS
+from lessons import downloads, engine_cache, sampler_figures, simulate
+from lessons import sampler_model as model
+from lessons.figures import COLOURS
+from lessons.presenter import show
+from lessons.registry import Page
+from lessons.settings import GRID_LABELS, SAMPLER_LABELS, Settings
+
+OTHER_GRID_DASHES = ("dash", "dot")  # the chosen samplers on the two grids not chosen
+CACHE_ENTRIES = 4096  # ≈ 4 kB per run at 500 particles
+
+
+def samplers_layout(page: Page, settings: Settings) -> None:
+    """The race at ``settings``: chart and caption, clouds, their numbers, the share box."""
+    measured = engine_cache.guarded(_race, settings)
+    if measured is None:
+        return
+    margin = model.margin(settings)
+    show(_race_chart(settings, measured, margin), "sampler_race")
+    st.caption(caption(settings))
+    shown = model.panels(settings, measured)
+    figure = _clouds_chart(settings, shown)
+    show(figure, "cloud")
+    for run in shown:
+        st.markdown(readout(run, margin))
+    downloads.share_and_download(page.name, settings, page.controls, figure)
+
+
+def _race(settings: Settings) -> tuple[model.Measured, ...]:
+    """Every run of ``model.race_specs``, cached one by one, with a progress bar while they run."""
+    specs, key = model.race_specs(settings), model.run_settings(settings)
+    model.band(settings)  # raises the plain-words ValueError of data that cannot be used, before the bar
+    bar = st.progress(0.0)
+    measured = []
+    for index, spec in enumerate(specs):
+        bar.progress(index / len(specs), text=f"Racing the samplers: run {index + 1} of {len(specs)}")
+        measured.append(_measured(key, spec))
+    bar.empty()
+    return tuple(measured)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _measured(key: Settings, spec: model.RunSpec) -> model.Measured:
+    """``model.measure``, cached per (data, particles, seed, run) for every session."""
+    return model.measure(key, spec)
+
+
+def _race_chart(settings: Settings, measured: tuple[model.Measured, ...], margin: float) -> dict:
+    lines = [_line(settings, key, runs) for key, runs in model.lines(settings, measured).items()]
+    return sampler_figures.race_figure(lines, band=margin, budget=settings.evaluations)
+
+
+def _line(settings: Settings, key: tuple[str, str], runs: tuple[model.Measured, ...]) -> sampler_figures.Line:
+    """A chart line: the sampler's colour; solid on the chosen grid, dashed or dotted on the others,
+    grey and dashed for the exact posterior."""
+    sampler, grid = key
+    evaluations = [run.evaluations for run in runs]
+    errors = [run.excess for run in runs]
+    if sampler == model.FLOOR:
+        name, colour, dash = f"{model.FLOOR_LABEL} (the floor)", COLOURS["reference"], "dash"
+    else:
+        others = [name for name in GRIDS if name != settings.grid]
+        colour = sampler_colour(sampler)
+        dash = "solid" if grid == settings.grid else OTHER_GRID_DASHES[others.index(grid)]
+        name = model.label(sampler, grid)
+    return sampler_figures.Line(name, np.array(evaluations, dtype=float), np.array(errors), colour, dash)
+
+
+def _clouds_chart(settings: Settings, shown: tuple[model.Measured, ...]) -> dict:
+    """The final clouds side by side over p₀, titled by sampler and budget."""
+    titles = [_panel_title(run) for run in shown]
+    colours = [
+        COLOURS["reference"] if run.spec.sampler == model.FLOOR else sampler_colour(run.spec.sampler)
+        for run in shown
+    ]
+    return sampler_figures.clouds_figure(
+        [run.cloud for run in shown],
+        titles,
+        colours,
+        extent=simulate.EXTENT,
+        grid=simulate.GRID,
+        density=simulate.density_image(simulate.dataset(settings)),
+    )
+
+
+def _panel_title(run: model.Measured) -> str:
+    return f"{model.label(run.spec.sampler)} · {run.evaluations} eval."
+
+
+def sampler_colour(sampler: str) -> str:
+    """The colour of a score-only sampler on every chart of the page."""
+    return sampler_figures.SAMPLER_COLOURS[list(SAMPLER_LABELS).index(sampler)]
+
+
+def readout(run: model.Measured, margin: float) -> str:
+    """One line per cloud: what ran, what it spent, and how far its cloud is from p₀."""
+    grid = "" if run.spec.sampler == model.FLOOR else f" on the {GRID_LABELS[run.spec.grid]} grid"
+    spent = f"{run.steps} step{'s' if run.steps > 1 else ''}, {run.evaluations} score evaluations"
+    if run.blew_up:
+        return f"**{model.label(run.spec.sampler)}**{grid} ({spent}): the particles blew up."
+    verdict = "within sampling noise of p₀" if run.excess <= margin else "off"
+    return (
+        f"**{model.label(run.spec.sampler)}**{grid} ({spent}): KL to p₀ `{run.excess:.3f}` nats, {verdict} "
+        f"(noise up to {margin:.3f})."
+    )
+
+
+def caption(settings: Settings) -> str:
+    """What the chart shows and how its numbers are made."""
+    return (
+        f"KL divergence in nats of each sampler's final cloud ({settings.particles:,} particles, all from the "
+        f"same N(0, I) draw at T = {model.T_END:g}, exact score) from p₀, minus what an exact cloud of that "
+        f"size reads, against the score evaluations it spent; log axes, dotted: your budget. Solid: the "
+        f"{GRID_LABELS[settings.grid]} grid; dashed and dotted: your two samplers on the other grids. "
+        "Grey: sampling noise, where exact clouds land; errors too small to see sit at its foot."
+    )

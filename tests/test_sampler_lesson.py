@@ -1,0 +1,147 @@
+"""Lesson 7, the sampler race (MATH §9): its runs spend what they say, its page runs at its defaults
+within its controls, and every "Try this" prompt does what it says in the readout it names, over
+8 seeds (each at the page's 500 particles, a few tenths of a second per seed)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_pages import assert_no_exception, chart_json, open_page, particles_of, widget
+
+from core.samplers import SAMPLERS
+from core.time_grids import GRIDS
+from lessons import registry, sampler_figures, sampler_view, view
+from lessons import sampler_model as model
+from lessons.settings import GRID_LABELS, OPTIONS, SAMPLER_LABELS, to_query
+
+SEEDS = range(8)
+LESSON = registry.page("samplers")
+MB = 1_000_000
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+@pytest.fixture
+def samplers_layout(monkeypatch):
+    """The page's layout in the lesson view (lessons/view.py's LAYOUTS holds it once it is added there)."""
+    monkeypatch.setitem(view.LAYOUTS, "samplers", sampler_view.samplers_layout)
+
+
+def race(**changes: object) -> list[tuple[model.Measured, ...]]:
+    """The page's runs at its defaults with ``changes``, for every seed."""
+    results = []
+    for seed in SEEDS:
+        settings = replace(LESSON.defaults, seed=seed, **changes)
+        results.append(
+            tuple(model.measure(model.run_settings(settings), spec) for spec in model.race_specs(settings))
+        )
+    return results
+
+
+def prompt_text() -> str:
+    return Path(LESSON.script).read_text()
+
+
+def test_the_choices_name_every_score_only_sampler_and_every_grid_of_the_engine():
+    assert set(SAMPLER_LABELS) == {name for name, s in SAMPLERS.items() if not s.uses_exact_posterior}
+    assert set(GRID_LABELS) == set(GRIDS)
+    assert OPTIONS["evaluations"].values == model.LADDER
+
+
+@pytest.mark.parametrize("budget", model.LADDER)
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_a_run_spends_at_most_its_budget_and_one_more_step_would_exceed_it(name, budget):
+    sampler = model.sampler_on(model.RunSpec(name, "log_snr", budget))
+    steps = model.steps_within(sampler, budget)
+    assert sampler.evaluations(steps) <= budget < sampler.evaluations(steps + 1)
+
+
+def test_the_race_has_every_sampler_on_the_chosen_grid_and_the_chosen_two_on_all_grids():
+    settings = replace(LESSON.defaults, evaluations=20, grid="karras", sampler="ddim", second_sampler="heun")
+    specs = model.race_specs(settings)
+    keys = {(spec.sampler, spec.grid) for spec in specs}
+    assert {(name, "karras") for name in SAMPLER_LABELS} <= keys
+    assert {(name, grid) for name in ("ddim", "heun") for grid in GRIDS} <= keys
+    assert {spec.budget for spec in specs if spec.sampler != model.FLOOR} == {5, 10, 20}
+    assert {spec.budget for spec in specs if spec.sampler == model.FLOOR} == {1, 5, 10, 20}
+
+
+def test_the_race_chart_draws_values_under_the_band_at_its_foot_and_a_blow_up_as_a_cross():
+    line = sampler_figures.Line("a", np.array([5.0, 10.0, 20.0]), np.array([np.nan, 2.0, -0.01]), "#000")
+    figure = sampler_figures.race_figure([line], band=0.04, budget=20)
+    (drawn,) = [trace for trace in figure["data"] if trace.get("name") == "a"]
+    assert drawn["y"][1] == 2.0 and drawn["y"][2] == pytest.approx(sampler_figures.FOOT * 0.04)
+    (cross,) = [trace for trace in figure["data"] if trace.get("name") == sampler_figures.BLEW_UP]
+    assert cross["x"] == [5.0]
+
+
+# --- the page, through AppTest ---------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("samplers_layout")
+def test_the_page_runs_at_its_defaults_with_its_address_and_a_cloud_chart_under_one_megabyte():
+    at = open_page("samplers")
+    assert not at.error and not at.warning and not at.info
+    spec_json = chart_json(at, "cloud")
+    assert len(spec_json) < MB and len(chart_json(at, "sampler_race")) < MB
+    assert len(particles_of(json.loads(spec_json))) == LESSON.defaults.particles
+    assert dict(at.query_params) == to_query(LESSON.defaults, LESSON.controls)
+    for name in LESSON.controls:
+        assert widget(at, name).value == getattr(LESSON.defaults, name), name
+    at.select_slider(key="evaluations").set_value(10).run()
+    assert_no_exception(at)
+    assert at.query_params["evaluations"] == "10"
+    assert "10 eval." in json.loads(chart_json(at, "cloud"))["layout"]["annotations"][0]["text"]
+
+
+@pytest.mark.usefixtures("samplers_layout")
+def test_a_link_naming_a_sampler_that_does_not_exist_keeps_the_default_with_a_note():
+    at = open_page("samplers", sampler="magic", evaluations="7")
+    notes = [info.value for info in at.info]
+    assert len(notes) == 2 and all("Ignored" in note for note in notes), notes
+    assert widget(at, "sampler").value == LESSON.defaults.sampler
+    assert widget(at, "evaluations").value == LESSON.defaults.evaluations
+
+
+# --- the Try this prompts --------------------------------------------------------------------------
+
+
+def panel_runs(results: tuple[model.Measured, ...], **changes: object) -> tuple[model.Measured, ...]:
+    return model.panels(replace(LESSON.defaults, **changes), results)
+
+
+def test_prompt_the_log_snr_grid_brings_both_clouds_from_off_to_within_noise_at_50_evaluations():
+    assert "to **log-SNR**: with the same budget both come within" in prompt_text()
+    margin = model.margin(LESSON.defaults)
+    for uniform, log_snr in zip(race(), race(grid="log_snr"), strict=True):
+        assert all(run.excess > margin for run in panel_runs(uniform)[:2])
+        assert all(run.excess <= margin for run in panel_runs(log_snr, grid="log_snr")[:2])
+
+
+def test_prompt_at_10_evaluations_on_log_snr_euler_maruyama_is_off_and_dpm_solver_several_times_closer():
+    assert "lower the **budget to 10**" in prompt_text()
+    margin = model.margin(LESSON.defaults)
+    for results in race(grid="log_snr", evaluations=10):
+        euler, dpm, _ = panel_runs(results, grid="log_snr", evaluations=10)
+        assert euler.excess > margin
+        assert dpm.excess < euler.excess / 3
+
+
+def test_prompt_ddim_reads_at_least_a_quarter_lower_than_euler_on_the_probability_flow_ode():
+    assert "Choose **DDIM** and **Euler (probability-flow ODE)**" in prompt_text()
+    choice = {"sampler": "ddim", "second_sampler": "probability_flow"}
+    for results in race(**choice):
+        ddim, euler, _ = panel_runs(results, **choice)
+        assert ddim.excess < 0.75 * euler.excess  # measured: 0.42–0.66 × over seeds 0–7
+
+
+def test_prompt_the_exact_posterior_panel_is_within_noise_after_one_step_and_one_evaluation():
+    assert "**exact posterior** panel: one step, one evaluation" in prompt_text()
+    margin = model.margin(LESSON.defaults)
+    for results in race(evaluations=5):
+        floor = panel_runs(results, evaluations=5)[-1]
+        assert (floor.steps, floor.evaluations) == (1, 1)
+        assert floor.excess <= margin
