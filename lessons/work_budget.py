@@ -1,0 +1,156 @@
+"""The work budget of a shared server: what a lesson's run will cost, estimated before it starts, and
+the plain-words refusal of a run that costs more than BUDGET_S of one core. No Streamlit here.
+
+A run's cost is linear in its particle-steps and in the mixture's components K (every score
+evaluation sums over them): simulation = particles × steps × (a + b K) nanoseconds, and its KL
+readout = readout particles × (c + d K), its measured frames folded into c and d, and for own data
+the sampling-noise bands of data the server has not seen (a new set of points defeats every cache). The coefficients are measured on one torch
+thread, as the app runs (``bench/load.py calibrate``; bench/RESULTS.md, "load" section).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+from lessons import noise_bands, simulate, step_sweep
+from lessons.settings import OPTIONS, Settings, format_value
+
+BUDGET_S = 3.0  # CPU seconds of one core that any URL or control may ask of a shared server
+# page -> (a, b): nanoseconds per particle-step for the run, a + b K (bench/load.py calibrate)
+SIMULATION_NS = {
+    "langevin": (100.0, 2.14),
+    "forward": (42.0, 0.17),
+    "backward": (107.0, 1.99),
+    "splitting": (278.0, 4.08),
+    "duality": (210.0, 4.2),
+}
+# page -> (c, d): nanoseconds per readout particle for the KL readout, c + d K: of own data (whose
+# sampling-noise bands are new to the server), and of a preset (whose bands the server keeps)
+NEW_DATA_READOUT_NS = {
+    "langevin": (490_000.0, 330.0),
+    "forward": (1_950_000.0, 1_400.0),
+    "backward": (1_870_000.0, 2_100.0),
+    "splitting": (960_000.0, 970.0),
+    "duality": (1_700_000.0, 3_900.0),
+}
+PRESET_READOUT_NS = {
+    "langevin": (233_000.0, 310.0),
+    "forward": (273_000.0, 200.0),
+    "backward": (283_000.0, 190.0),
+    "splitting": (700_000.0, 900.0),
+    "duality": (600_000.0, 600.0),
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run will cost: its particles, steps, mixture components and CPU seconds of one core."""
+
+    particles: int
+    steps: int
+    components: int
+    seconds: float
+
+    @property
+    def affordable(self) -> bool:
+        return self.seconds <= BUDGET_S
+
+
+def steps(page_name: str, settings: Settings) -> int:
+    """The steps a page's run takes: Langevin's own count, the splitting lesson's split steps, else T / h."""
+    if page_name == "langevin":
+        return settings.num_steps
+    if page_name == "splitting":
+        return step_sweep.split_steps(settings)
+    return max(1, round(settings.t_end / settings.step_size))
+
+
+def estimate(page_name: str, settings: Settings) -> Estimate:
+    """The cost of the page's run and its KL readout at ``settings``, before anything runs."""
+    seconds = simulation_seconds(page_name, settings) + readout_seconds(page_name, settings)
+    components = mixture_components(settings)
+    return Estimate(settings.particles, steps(page_name, settings), components, seconds)
+
+
+def mixture_components(settings: Settings) -> int:
+    """K of the settings' data (its own points count once per set of points)."""
+    return _components(simulate.data_only(settings))
+
+
+@functools.lru_cache(maxsize=64)
+def _components(data_only: Settings) -> int:
+    return simulate.dataset(data_only).num_components
+
+
+def simulation_seconds(page_name: str, settings: Settings) -> float:
+    """CPU seconds of the run: particles × steps × (a + b K) ns."""
+    a, b = SIMULATION_NS.get(page_name, (0.0, 0.0))
+    components = mixture_components(settings)
+    return settings.particles * steps(page_name, settings) * (a + b * components) * 1e-9
+
+
+def readout_seconds(page_name: str, settings: Settings) -> float:
+    """CPU seconds of the run's KL readout: readout particles × (c + d K) ns, own data with its new
+    noise bands."""
+    table = NEW_DATA_READOUT_NS if settings.dataset == "custom" else PRESET_READOUT_NS
+    c, d = table.get(page_name, (0.0, 0.0))
+    components = mixture_components(settings)
+    return noise_bands.kl_size(settings.particles) * (c + d * components) * 1e-9
+
+
+def refusal(page_name: str, settings: Settings) -> str | None:
+    """None when the page's run fits the budget; else a sentence saying what was refused and why,
+    with the nearest choices that fit."""
+    cost = estimate(page_name, settings)
+    if cost.affordable:
+        return None
+    asked = f"{cost.particles:,} particles × {cost.steps:,} steps on {_data_words(settings, cost.components)}"
+    return (
+        f"{asked} would take about {cost.seconds:.0f} s of the server's processor; this page runs at most "
+        f"about {BUDGET_S:.0f} s for one student: {_advice(page_name, settings)}."
+    )
+
+
+def _data_words(settings: Settings, components: int) -> str:
+    if settings.dataset == "custom":
+        return f"your own data of {components:,} points"
+    return format_value("dataset", settings.dataset)
+
+
+def _advice(page_name: str, settings: Settings) -> str:
+    """The largest particle count and the smallest step size (or step count) that fit, each alone."""
+    ways = []
+    particles = _largest_fitting(page_name, settings, "particles")
+    if particles is not None:
+        ways.append(f"{particles:,} particles or fewer")
+    if page_name == "langevin":
+        count = _largest_fitting(page_name, settings, "num_steps")
+        if count is not None:
+            ways.append(f"{count:,} steps or fewer")
+    elif page_name != "splitting":
+        step = _smallest_fitting_step(page_name, settings)
+        if step is not None:
+            ways.append(f"a step size h of {step:g} or larger")
+    if settings.dataset == "custom":
+        ways.append("fewer own points or a preset")
+    return "use " + " or ".join(ways) if ways else "choose smaller settings"
+
+
+def _largest_fitting(page_name: str, settings: Settings, name: str) -> int | None:
+    fitting = [
+        value
+        for value in OPTIONS[name].values
+        if value < getattr(settings, name)
+        and estimate(page_name, replace(settings, **{name: value})).affordable
+    ]
+    return max(fitting, default=None)
+
+
+def _smallest_fitting_step(page_name: str, settings: Settings) -> float | None:
+    fitting = [
+        value
+        for value in OPTIONS["step_size"].values
+        if value > settings.step_size and estimate(page_name, replace(settings, step_size=value)).affordable
+    ]
+    return min(fitting, default=None)
