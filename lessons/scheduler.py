@@ -107,11 +107,12 @@ def streamlit_check() -> None:
     if context is None:
         return
     context.yield_check()
-    if _fragment_superseded(context):
+    if fragment_superseded(context):
         raise StopException
 
 
-def _fragment_superseded(context: object) -> bool:
+def fragment_superseded(context: object) -> bool:
+    """Whether a rerun waiting in ``context`` (a ScriptRunContext) redraws a fragment this run draws."""
     requests = context.script_requests
     running = set(context.fragment_ids_this_run or ())
     if requests is None or not running or requests._state is not ScriptRequestType.RERUN:
