@@ -18,14 +18,14 @@ from lessons.traces import COLOURS, NO_HOVER
 
 FOOT = 0.25  # of the band: smaller errors (and negative ones, noise) are drawn there, at the chart's foot
 HEADROOM = 0.12  # decades of the log axes beyond the points
-SAMPLER_COLOURS = (  # Okabe–Ito, and a wine red for the seventh: each reads on both themes
-    "#0072B2",
-    "#D55E00",
+SAMPLER_COLOURS = (  # Okabe–Ito and an olive, in SAMPLER_LABELS' order: the defaults' pair (Euler–Maruyama,
+    "#0072B2",  # DPM-Solver++) blue and vermillion; every colour reads on both themes
+    "#56B4E9",
     "#009E73",
     "#CC79A7",
     "#E69F00",
-    "#56B4E9",
-    "#AA4466",
+    "#D55E00",
+    "#999933",
 )
 
 
@@ -40,10 +40,13 @@ class Line:
     dash: str = "solid"
 
 
-def race_figure(lines: Sequence[Line], *, band: float, budget: int, height: int = 420) -> dict:
+def race_figure(
+    lines: Sequence[Line], *, band: float, budget: int, ladder: Sequence[int], height: int = 340
+) -> dict:
     """Every line on log–log axes over the band below ``band``, a dotted line at the chosen
-    ``budget``; errors below FOOT × band sit at the foot (their hover says the value); a cross at the
-    top where a run blew up."""
+    ``budget``, x ticks at the ``ladder``'s budgets; errors below FOOT × band sit at the foot (their
+    hover says the value); a cross at the top where a run blew up. No legend in the chart: it is
+    ``legend_entries``, drawn beside it as text that wraps."""
     foot = FOOT * band
     x_range = _x_range(lines, budget)
     y_range = _y_range(lines, foot, band)
@@ -56,7 +59,7 @@ def race_figure(lines: Sequence[Line], *, band: float, budget: int, height: int 
     ]
     if blown:
         data.append(_blown_up(blown, 10 ** (y_range[1] - HEADROOM / 2)))
-    ticks = sorted({int(x) for line in lines for x in line.evaluations} | {budget})
+    ticks = [b for b in ladder if 10 ** x_range[0] <= b <= 10 ** x_range[1]]
     layout = {
         "height": height,
         "margin": MARGIN,
@@ -74,10 +77,16 @@ def race_figure(lines: Sequence[Line], *, band: float, budget: int, height: int 
             "dtick": 1,
             "tickformat": "~g",
         },
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        "showlegend": False,
         "shapes": [_budget_line(budget)],
     }
     return {"data": data, "layout": layout}
+
+
+def legend_entries(lines: Sequence[Line]) -> list[tuple[str, str, str]]:
+    """(label, colour, dash) of every line, then the band's (dash "band")."""
+    entries = [(line.name, line.colour, line.dash) for line in lines]
+    return [*entries, (BAND_LABEL, BAND_FILL, "band")]
 
 
 def clouds_figure(

@@ -7,6 +7,8 @@ a new budget, grid or sampler only runs what is not there yet (with a progress b
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
@@ -19,6 +21,7 @@ from lessons.registry import Page
 from lessons.settings import GRID_LABELS, SAMPLER_LABELS, Settings
 
 OTHER_GRID_DASHES = ("dash", "dot")  # the chosen samplers on the two grids not chosen
+LEGEND_STYLES = {"solid": "solid", "dash": "dashed", "dot": "dotted"}  # plotly's dashes as CSS borders
 CACHE_ENTRIES = 4096  # ≈ 4 kB per run at 500 particles
 
 
@@ -28,7 +31,13 @@ def samplers_layout(page: Page, settings: Settings) -> None:
     if measured is None:
         return
     margin = model.margin(settings)
-    show(_race_chart(settings, measured, margin), "sampler_race")
+    lines = [_line(settings, key, runs) for key, runs in model.lines(settings, measured).items()]
+    st.html(legend_html(sampler_figures.legend_entries(lines)))
+    ladder = (1, *model.LADDER)
+    show(
+        sampler_figures.race_figure(lines, band=margin, budget=settings.evaluations, ladder=ladder),
+        "sampler_race",
+    )
     st.caption(caption(settings))
     shown = model.panels(settings, measured)
     figure = _clouds_chart(settings, shown)
@@ -57,9 +66,21 @@ def _measured(key: Settings, spec: model.RunSpec) -> model.Measured:
     return model.measure(key, spec)
 
 
-def _race_chart(settings: Settings, measured: tuple[model.Measured, ...], margin: float) -> dict:
-    lines = [_line(settings, key, runs) for key, runs in model.lines(settings, measured).items()]
-    return sampler_figures.race_figure(lines, band=margin, budget=settings.evaluations)
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """The chart's legend as text that wraps: a short line in each entry's colour and dash (a grey
+    block for the band) before its label."""
+    items = []
+    for label, colour, dash in entries:
+        mark = (
+            f"height:0.7em;background:{colour}"
+            if dash == "band"
+            else f"border-top:3px {LEGEND_STYLES[dash]} {colour}"
+        )
+        items.append(
+            f'<span style="white-space:nowrap;margin-right:1.1em"><span style="display:inline-block;'
+            f'width:1.6em;margin-right:0.35em;vertical-align:middle;{mark}"></span>{html.escape(label)}</span>'
+        )
+    return f'<div class="lab-legend" style="line-height:1.7;font-size:0.85rem">{" ".join(items)}</div>'
 
 
 def _line(settings: Settings, key: tuple[str, str], runs: tuple[model.Measured, ...]) -> sampler_figures.Line:
@@ -96,7 +117,8 @@ def _clouds_chart(settings: Settings, shown: tuple[model.Measured, ...]) -> dict
 
 
 def _panel_title(run: model.Measured) -> str:
-    return f"{model.label(run.spec.sampler)} · {run.evaluations} eval."
+    """The sampler's name without its gloss, and what it spent: "DDIM · 50 eval."."""
+    return f"{model.label(run.spec.sampler).split(' (')[0]} · {run.evaluations} eval."
 
 
 def sampler_colour(sampler: str) -> str:
@@ -106,15 +128,19 @@ def sampler_colour(sampler: str) -> str:
 
 def readout(run: model.Measured, margin: float) -> str:
     """One line per cloud: what ran, what it spent, and how far its cloud is from p₀."""
-    grid = "" if run.spec.sampler == model.FLOOR else f" on the {GRID_LABELS[run.spec.grid]} grid"
-    spent = f"{run.steps} step{'s' if run.steps > 1 else ''}, {run.evaluations} score evaluations"
+    grid = "" if run.spec.sampler == model.FLOOR else f", grid {GRID_LABELS[run.spec.grid]}"
+    spent = f"{_count(run.steps, 'step')}, {_count(run.evaluations, 'score evaluation')}"
     if run.blew_up:
-        return f"**{model.label(run.spec.sampler)}**{grid} ({spent}): the particles blew up."
+        return f"**{model.label(run.spec.sampler)}**{grid}: {spent}; the particles blew up."
     verdict = "within sampling noise of p₀" if run.excess <= margin else "off"
     return (
-        f"**{model.label(run.spec.sampler)}**{grid} ({spent}): KL to p₀ `{run.excess:.3f}` nats, {verdict} "
+        f"**{model.label(run.spec.sampler)}**{grid}: {spent}; KL to p₀ `{run.excess:.3f}` nats, {verdict} "
         f"(noise up to {margin:.3f})."
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def caption(settings: Settings) -> str:

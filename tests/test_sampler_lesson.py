@@ -71,7 +71,7 @@ def test_the_race_has_every_sampler_on_the_chosen_grid_and_the_chosen_two_on_all
 
 def test_the_race_chart_draws_values_under_the_band_at_its_foot_and_a_blow_up_as_a_cross():
     line = sampler_figures.Line("a", np.array([5.0, 10.0, 20.0]), np.array([np.nan, 2.0, -0.01]), "#000")
-    figure = sampler_figures.race_figure([line], band=0.04, budget=20)
+    figure = sampler_figures.race_figure([line], band=0.04, budget=20, ladder=(5, 10, 20))
     (drawn,) = [trace for trace in figure["data"] if trace.get("name") == "a"]
     assert drawn["y"][1] == 2.0 and drawn["y"][2] == pytest.approx(sampler_figures.FOOT * 0.04)
     (cross,) = [trace for trace in figure["data"] if trace.get("name") == sampler_figures.BLEW_UP]
