@@ -13,6 +13,7 @@ DESCRIPTIONS = {
     "backward": "The backward process, driven by the score, turns noise back into data.",
     "duality": "Forward and backward are dual: run back from p_T, the cloud matches the forward one at every time.",
     "learning": "A small network learns the score from examples alone (denoising score matching), trained live.",
+    "samplers": "Which sampler, how many steps: DDPM, DDIM, Heun, DPM-Solver and others measured against the exact answer.",
     "own-data": "Draw or upload your own points and use them as the dataset of every lesson.",
 }
 

@@ -19,6 +19,7 @@ from lessons import (
     lesson_figures,
     readouts,
     registry,
+    sampler_view,
     split_buttons,
     sweep_view,
     training_store,
@@ -107,4 +108,5 @@ LAYOUTS = {
     "split": _split,
     "duality": duality_view.duality_layout,
     "learning": _learning,
+    "samplers": sampler_view.samplers_layout,
 }
