@@ -29,6 +29,10 @@ FLOOR = "exact_posterior"
 FLOOR_BUDGETS = (1, 5, 10, 20)  # exact at any step count: measured at a few budgets, from one step
 FLOOR_GRID = "uniform"  # no Tweedie step, whose blur would be the only error left
 FLOOR_LABEL = "exact posterior"
+# The most work a race may ask, in particle × component × score evaluations summed over its runs: the
+# costliest preset race (200 evaluations, 160 components, 500 particles) took 2.6 s of one core (load 1),
+# under the server's 3 s per request; own data of up to 300 points can ask more.
+MAX_WORK = 500 * 160 * (11 * sum(LADDER) + sum(FLOOR_BUDGETS))
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,24 @@ def race_specs(settings: Settings) -> tuple[RunSpec, ...]:
     specs = [RunSpec(name, grid, budget) for name, grid in lines for budget in budgets]
     floor = budgets_up_to(settings.evaluations, FLOOR_BUDGETS)
     return (*specs, *(RunSpec(FLOOR, FLOOR_GRID, budget) for budget in floor))
+
+
+def work(settings: Settings) -> int:
+    """What the race at ``settings`` asks: Σ over its runs of budget × particles × components."""
+    components = dataset(settings).num_components
+    return sum(spec.budget for spec in race_specs(settings)) * settings.particles * components
+
+
+def refusal(settings: Settings) -> str | None:
+    """None when the race fits MAX_WORK; else a plain-words sentence with the largest budget that fits."""
+    if work(settings) <= MAX_WORK:
+        return None
+    fitting = [b for b in LADDER if work(replace(settings, evaluations=b)) <= MAX_WORK]
+    way = f"a budget of {fitting[-1]} or fewer" if fitting else "fewer own points"
+    return (
+        f"Racing every sampler up to {settings.evaluations} score evaluations on these data would take "
+        f"the server too long; {way} brings the race back."
+    )
 
 
 def run_settings(settings: Settings) -> Settings:

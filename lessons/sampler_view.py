@@ -49,21 +49,26 @@ def samplers_layout(page: Page, settings: Settings) -> None:
 
 def _race(settings: Settings) -> tuple[model.Measured, ...]:
     """Every run of ``model.race_specs``, cached one by one, with a progress bar while they run."""
+    refused = model.refusal(settings)  # also the plain-words ValueError of data that cannot be used
+    if refused:
+        raise ValueError(refused)
     specs, key = model.race_specs(settings), model.run_settings(settings)
-    model.band(settings)  # raises the plain-words ValueError of data that cannot be used, before the bar
     bar = st.progress(0.0)
-    measured = []
-    for index, spec in enumerate(specs):
-        bar.progress(index / len(specs), text=f"Racing the samplers: run {index + 1} of {len(specs)}")
-        measured.append(_measured(key, spec))
-    bar.empty()
+    try:
+        measured = []
+        for index, spec in enumerate(specs):
+            bar.progress(index / len(specs), text=f"Racing the samplers: run {index + 1} of {len(specs)}")
+            measured.append(_measured(key, spec))
+    finally:  # also when every core is busy (engine_cache waits, then races again) or the run is stopped
+        bar.empty()
     return tuple(measured)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def _measured(key: Settings, spec: model.RunSpec) -> model.Measured:
-    """``model.measure``, cached per (data, particles, seed, run) for every session."""
-    return model.measure(key, spec)
+    """``model.measure`` on one of the server's cores (``engine_cache.on_a_core``), cached per (data,
+    particles, seed, run) for every session."""
+    return engine_cache.on_a_core(lambda: model.measure(key, spec))
 
 
 def legend_html(entries: list[tuple[str, str, str]]) -> str:

@@ -14,7 +14,7 @@ from test_pages import assert_no_exception, chart_json, open_page, particles_of,
 
 from core.samplers import SAMPLERS
 from core.time_grids import GRIDS
-from lessons import registry, sampler_figures, sampler_view, view
+from lessons import registry, sampler_figures, user_data
 from lessons import sampler_model as model
 from lessons.settings import GRID_LABELS, OPTIONS, SAMPLER_LABELS, to_query
 
@@ -22,12 +22,6 @@ SEEDS = range(8)
 LESSON = registry.page("samplers")
 MB = 1_000_000
 pytestmark = pytest.mark.usefixtures("single_thread")
-
-
-@pytest.fixture
-def samplers_layout(monkeypatch):
-    """The page's layout in the lesson view (lessons/view.py's LAYOUTS holds it once it is added there)."""
-    monkeypatch.setitem(view.LAYOUTS, "samplers", sampler_view.samplers_layout)
 
 
 def race(**changes: object) -> list[tuple[model.Measured, ...]]:
@@ -78,10 +72,18 @@ def test_the_race_chart_draws_values_under_the_band_at_its_foot_and_a_blow_up_as
     assert cross["x"] == [5.0]
 
 
+def test_the_costliest_preset_race_fits_the_work_limit_and_300_own_points_at_200_are_refused_in_words():
+    assert model.refusal(replace(LESSON.defaults, dataset="spiral", evaluations=200)) is None
+    points = user_data.encode(np.random.default_rng(0).uniform(-2, 2, size=(300, 2)))
+    own = replace(LESSON.defaults, dataset="custom", points=points, evaluations=200)
+    said = model.refusal(own)
+    assert said and "a budget of 100 or fewer" in said
+    assert model.refusal(replace(own, evaluations=100)) is None
+
+
 # --- the page, through AppTest ---------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("samplers_layout")
 def test_the_page_runs_at_its_defaults_with_its_address_and_a_cloud_chart_under_one_megabyte():
     at = open_page("samplers")
     assert not at.error and not at.warning and not at.info
@@ -97,7 +99,6 @@ def test_the_page_runs_at_its_defaults_with_its_address_and_a_cloud_chart_under_
     assert "10 eval." in json.loads(chart_json(at, "cloud"))["layout"]["annotations"][0]["text"]
 
 
-@pytest.mark.usefixtures("samplers_layout")
 def test_a_link_naming_a_sampler_that_does_not_exist_keeps_the_default_with_a_note():
     at = open_page("samplers", sampler="magic", evaluations="7")
     notes = [info.value for info in at.info]
