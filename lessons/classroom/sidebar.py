@@ -342,16 +342,22 @@ def _revealed_now(view: RoomView) -> bool:
 
 
 def _student_status() -> None:
+    """The class line and its one button: explore on my own, or follow the teacher again (a whole
+    rerun: the controls unlock, or the teacher's settings come back, at once)."""
     code = st.session_state[CODE]
     left, right = st.columns([3, 1], vertical_alignment="center")
     if _following():
         left.caption(f"Class **{code}** · you are following the teacher's screen.")
-        right.button("Explore on my own", key="_class_explore", icon=":material/explore:", on_click=_explore)
+        clicked = right.button(
+            "Explore on my own", key="_class_explore", icon=":material/explore:", on_click=_explore
+        )
     else:
         left.caption(f"Class **{code}** · you are exploring on your own; the class goes on.")
-        right.button(
+        clicked = right.button(
             "Follow the teacher", key="_class_follow_again", icon=":material/sync:", on_click=_rejoin
         )
+    if clicked:
+        st.rerun(scope="app")
 
 
 def _explore() -> None:
