@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, chart_json, open_page, particles_of, widget
+from test_presenter import font_sizes
 
 from core.samplers import SAMPLERS
 from core.time_grids import GRIDS
@@ -105,6 +107,17 @@ def test_a_link_naming_a_sampler_that_does_not_exist_keeps_the_default_with_a_no
     assert len(notes) == 2 and all("Ignored" in note for note in notes), notes
     assert widget(at, "sampler").value == LESSON.defaults.sampler
     assert widget(at, "evaluations").value == LESSON.defaults.evaluations
+
+
+def test_presenter_mode_hides_the_prose_and_sets_every_chart_text_at_projector_size():
+    at = open_page("samplers")
+    prose = len(at.markdown)
+    at.toggle(key="presenter").set_value(True).run()
+    assert_no_exception(at)
+    assert len(at.markdown) < prose
+    for key, chart in chart_specs(at).items():
+        sizes = font_sizes(chart["layout"])
+        assert sizes and min(sizes) >= 20, (key, sizes)
 
 
 # --- the Try this prompts --------------------------------------------------------------------------
