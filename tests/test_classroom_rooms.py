@@ -1,21 +1,25 @@
-"""The rules of a room, on the in-process store: only the teacher key drives it, an old update is
-ignored, rooms and members are bounded, an idle room is gone. (The same store code runs on Redis:
-tests/test_classroom_redis.py.)"""
+"""The rules of a room, on both stores (in-process, and Redis from test_classroom_redis.py's
+fixture): only the teacher key drives it, an old update is ignored, rooms and members are bounded,
+an idle room is gone, each member's answer counts once."""
 
 from __future__ import annotations
 
 import pytest
+from test_classroom_redis import clean_redis, redis_url  # noqa: F401  (the Redis fixtures)
 
 from lessons.classroom import rooms
 from lessons.classroom.memory import MemoryRooms
+from lessons.classroom.redis_rooms import RedisRooms
 from lessons.classroom.rooms import Broadcast
 
 NOW = 1_000_000.0
 
 
-@pytest.fixture
-def store():
-    return MemoryRooms()
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    if request.param == "memory":
+        return MemoryRooms()
+    return RedisRooms(request.getfixturevalue("clean_redis"))
 
 
 def driven_room(store) -> tuple[str, str]:

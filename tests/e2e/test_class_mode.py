@@ -8,7 +8,9 @@ import re
 
 import pytest
 from helpers_browser import CHARTS_DIGEST, require_browser, shown_setting, slider_input
+from test_classroom_redis import redis_url  # noqa: F401  (the Redis fixture)
 
+from harness import server
 from harness.server import SETTLED
 from lessons.settings import OPTIONS, format_value
 
@@ -28,11 +30,7 @@ def classroom(browser, app_url):
     teacher, *students = [context.new_page() for context in contexts]
     teacher.goto(f"{app_url}/langevin?particles=200")
     teacher.wait_for_function(SETTLED, arg=1)
-    sidebar = teacher.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Class", exact=True).click()
-    sidebar.get_by_role("button", name="Start a class").click()
-    code_text = sidebar.get_by_text(re.compile(r"Class code [A-Z0-9]{6}")).inner_text()
-    code = re.search(r"[A-Z0-9]{6}", code_text.split("code", 1)[1]).group(0)
+    code = start_class(teacher)
     for student in students:
         student.goto(f"{app_url}/?class={code}")
         student.wait_for_url(re.compile(r"/langevin"), timeout=FOLLOW_TIMEOUT_MS)
@@ -40,6 +38,15 @@ def classroom(browser, app_url):
     yield teacher, code, students
     for context in contexts:
         context.close()
+
+
+def start_class(teacher) -> str:
+    """Start a class from the teacher's sidebar; its code."""
+    sidebar = teacher.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Class", exact=True).click()
+    sidebar.get_by_role("button", name="Start a class").click()
+    code_text = sidebar.get_by_text(re.compile(r"Class code [A-Z0-9]{6}")).inner_text()
+    return re.search(r"[A-Z0-9]{6}", code_text.split("code", 1)[1]).group(0)
 
 
 def set_step_size(page, value: str) -> None:
@@ -126,3 +133,26 @@ def test_the_tally_counts_each_student_once_and_only_the_teacher_can_reveal(clas
         student.get_by_text("You got it.").wait_for(timeout=FOLLOW_TIMEOUT_MS)
     same_charts(teacher, students[0])
     students[0].screenshot(path=str(screenshots / "class-student-revealed.png"))
+
+
+def test_students_on_another_app_process_follow_the_teacher_through_redis(browser, request, tmp_path):
+    """Two streamlit servers with REDIS_URL set: the teacher on one, a student on the other."""
+    url = request.getfixturevalue("redis_url")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(server.SERVER_ENV, "REDIS_URL", url)
+        with (
+            server.streamlit_server(tmp_path / "a.log") as (first, _),
+            server.streamlit_server(tmp_path / "b.log") as (second, _),
+        ):
+            contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+            teacher, student = [context.new_page() for context in contexts]
+            teacher.goto(f"{first}/forward?particles=200")
+            teacher.wait_for_function(SETTLED, arg=1)
+            code = start_class(teacher)
+            student.goto(f"{second}/?class={code}")
+            student.wait_for_url(re.compile(r"/forward"), timeout=FOLLOW_TIMEOUT_MS)
+            set_step_size(teacher, "0.05")
+            same_charts(teacher, student)
+            assert shown_setting(student, "step_size", "select_slider") == "0.05"
+            for context in contexts:
+                context.close()
