@@ -46,6 +46,13 @@ class Page:
     def is_lesson(self) -> bool:
         return bool(self.controls)
 
+    def cloud_label(self, settings: Settings) -> str:
+        """The cloud's title at ``settings``: ``cloud_title``, naming MALA instead of ULA when a page
+        with the Langevin step control runs MALA."""
+        if "langevin_step" in self.controls and settings.langevin_step == "mala":
+            return self.cloud_title.replace("(ULA)", "(MALA)")
+        return self.cloud_title
+
 
 HOME = Page("", "Home", ":material/home:", "lessons/home.py")
 LESSONS = (
