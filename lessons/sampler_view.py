@@ -16,7 +16,7 @@ from core.time_grids import GRIDS
 from lessons import downloads, engine_cache, sampler_figures, simulate
 from lessons import sampler_model as model
 from lessons.figures import COLOURS
-from lessons.presenter import show
+from lessons.presenter import PROJECTOR_FONT, presenting, show
 from lessons.registry import Page
 from lessons.settings import GRID_LABELS, SAMPLER_LABELS, Settings
 
@@ -32,7 +32,7 @@ def samplers_layout(page: Page, settings: Settings) -> None:
         return
     margin = model.margin(settings)
     lines = [_line(settings, key, runs) for key, runs in model.lines(settings, measured).items()]
-    st.html(legend_html(sampler_figures.legend_entries(lines)))
+    st.html(legend_html(sampler_figures.legend_entries(lines), large=presenting()))
     ladder = (1, *model.LADDER)
     show(
         sampler_figures.race_figure(lines, band=margin, budget=settings.evaluations, ladder=ladder),
@@ -71,9 +71,9 @@ def _measured(key: Settings, spec: model.RunSpec) -> model.Measured:
     return engine_cache.on_a_core(lambda: model.measure(key, spec))
 
 
-def legend_html(entries: list[tuple[str, str, str]]) -> str:
+def legend_html(entries: list[tuple[str, str, str]], *, large: bool = False) -> str:
     """The chart's legend as text that wraps: a short line in each entry's colour and dash (a grey
-    block for the band) before its label."""
+    block for the band) before its label; ``large`` for presenter mode (the charts' projector size)."""
     items = []
     for label, colour, dash in entries:
         mark = (
@@ -85,7 +85,8 @@ def legend_html(entries: list[tuple[str, str, str]]) -> str:
             f'<span style="white-space:nowrap;margin-right:1.1em"><span style="display:inline-block;'
             f'width:1.6em;margin-right:0.35em;vertical-align:middle;{mark}"></span>{html.escape(label)}</span>'
         )
-    return f'<div class="lab-legend" style="line-height:1.7;font-size:0.85rem">{" ".join(items)}</div>'
+    size = f"{PROJECTOR_FONT['size']}px" if large else "0.85rem"
+    return f'<div class="lab-legend" style="line-height:1.7;font-size:{size}">{" ".join(items)}</div>'
 
 
 def _line(settings: Settings, key: tuple[str, str], runs: tuple[model.Measured, ...]) -> sampler_figures.Line:
