@@ -77,7 +77,7 @@ class Clip:
 def run_clip(page: Page, settings: Settings, run: simulate.Run) -> Clip:
     """A one-cloud lesson's run (Langevin, forward, backward), labelled as the app labels it: τ on
     Langevin dynamics, t and t′ = T − t on the backward run."""
-    backward = page.name == "backward"
+    backward = page.counts_down
     labels = time_labels(run.times, settings.t_end if backward else None, page.time_symbol)
     title = title_line(page, settings)
     if run.divergence:
@@ -91,7 +91,7 @@ def run_clip(page: Page, settings: Settings, run: simulate.Run) -> Clip:
     return Clip(
         title=title,
         labels=tuple(labels),
-        clouds=(Cloud(page.cloud_title, run.xs, page.colour),),
+        clouds=(Cloud(page.cloud_label(settings), run.xs, page.colour),),
         density=run.density if settings.show_density else None,
         columns=columns,
     )

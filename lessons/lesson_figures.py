@@ -23,7 +23,7 @@ SPLIT_COLOURS = (figures.COLOURS["forward"], figures.COLOURS["backward"], figure
 def cloud_figure(page: Page, run: simulate.Run, settings: Settings, arrows: np.ndarray | None) -> dict:
     """The animated cloud of a one-cloud lesson, labelled by t (and t′ = T − t for backward runs);
     ``arrows`` (F, M, 2) display-scaled, or None."""
-    title = page.cloud_title
+    title = page.cloud_label(settings)
     if run.divergence:
         title += f" · blew up after frame {len(run.times) - 1}: the frames before it"
     panel = figures.Panel(
