@@ -10,8 +10,10 @@ installed streamlit package): each session opens a lesson page, then every MOVE_
 size slider one notch (a rerun BackMsg carrying the slider's new widget state and its fragment), and times each
 rerun from the message sent to the server's ``script_finished``. Each student has its own seed, so its
 runs are its own (no cache hits across students). An error is an exception element, the app's "Something
-went wrong", a rerun without an answer in RERUN_TIMEOUT_S, or a dropped connection. Attackers open the
-issue's costliest URL with a fresh seed, over and over (each a new session, closed once answered).
+went wrong", a rerun answered after more than SLOW_RERUN_S (it is still timed), no answer in
+GIVE_UP_S, or a dropped connection, each named by where it happened. Attackers open the
+issue's costliest URL with a fresh seed once every ATTACK_EVERY_S (a held reload key; each a new session,
+closed once answered).
 
 ``calibrate`` times each lesson's real run and its KL readout (noise bands of new data included) on one
 torch thread at K = 1, 8, 160 and 300 mixture components, fits a + b K, and prints the coefficients
@@ -55,9 +57,12 @@ CALIBRATION_REPEATS = 3
 OWN_POINTS = 300
 MOVE_EVERY_S = 3.0  # a student moves a slider this often
 DURATION_S = 120.0
-RERUN_TIMEOUT_S = 30.0
+SLOW_RERUN_S = 30.0
+GIVE_UP_S = 300.0
+SERVER_LOG = Path(tempfile.gettempdir()) / "langevin-lab-load-server.log"  # the started server's log
 STUDENT_PAGE = "backward"  # lesson 4 at its defaults: two moons (160 components), 1,000 particles
-SLIDER = "Step size h"
+SLIDER = "Step size h"  # its walk reaches h = 0.001: 4,000 steps, about 2.3 s of CPU at the defaults
+ATTACK_EVERY_S = 1.0
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 BROKEN = "Something went wrong"
 COSTLIEST = {  # issue 17's costliest URL: own data of 300 points, σ₀ = 0.05, 10,000 particles, h = 0.002, T = 8, λ = 2
@@ -179,6 +184,7 @@ class Session:
     def __init__(self, socket: websockets.ClientConnection, page: str, query: dict[str, str]) -> None:
         self.socket, self.page, self.query = socket, page, urlencode(query)
         self.sliders: dict[str, Slider] = {}
+        self.session_id = ""
 
     async def rerun(
         self, widget: WidgetState | None = None, fragment_id: str = ""
@@ -192,8 +198,13 @@ class Session:
             state.fragment_id = fragment_id
         started = time.monotonic()
         await self.socket.send(message.SerializeToString())
-        errors, refusals = await asyncio.wait_for(self._until_finished(), RERUN_TIMEOUT_S)
-        return time.monotonic() - started, errors, refusals
+        errors, refusals = await asyncio.wait_for(self._until_finished(), GIVE_UP_S)
+        seconds = time.monotonic() - started
+        return (
+            seconds,
+            errors + ([f"answered after {seconds:.0f} s"] if seconds > SLOW_RERUN_S else []),
+            refusals,
+        )
 
     async def move(self, label: str) -> tuple[float, list[str], int]:
         """Move the slider ``label`` one notch left or right (as a student drags it), at random."""
@@ -250,9 +261,16 @@ def stream_url(base: str) -> str:
     return f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
 
 
-async def connect(base: str) -> websockets.ClientConnection:
+async def connect(base: str, cookie: str | None = None) -> websockets.ClientConnection:
+    """The session websocket at ``base``, sending ``cookie`` (a proxy's affinity cookie) if given."""
+    headers = {"Cookie": cookie} if cookie else None
     return await websockets.connect(
-        stream_url(base), subprotocols=["streamlit"], max_size=None, compression=None, open_timeout=60
+        stream_url(base),
+        subprotocols=["streamlit"],
+        additional_headers=headers,
+        max_size=None,
+        compression=None,
+        open_timeout=60,
     )
 
 
@@ -263,7 +281,7 @@ async def student(base: str, seed: int, until: float, tally: Tally) -> None:
         async with await connect(base) as socket:
             session = Session(socket, STUDENT_PAGE, {"seed": str(seed)})
             _, errors, _ = await session.rerun()
-            tally.errors += errors
+            tally.errors += [f"page load: {error}" for error in errors]
             tally.page_loads += 1
             while time.monotonic() < until:
                 tick = time.monotonic()
@@ -273,7 +291,7 @@ async def student(base: str, seed: int, until: float, tally: Tally) -> None:
                 tally.refusals += refusals
                 await asyncio.sleep(max(0.0, MOVE_EVERY_S - (time.monotonic() - tick)))
     except (OSError, TimeoutError, KeyError, websockets.WebSocketException) as error:
-        tally.errors.append(type(error).__name__)
+        tally.errors.append(f"session ended: {type(error).__name__} {error}")
 
 
 async def attacker(base: str, first_seed: int, until: float, tally: Tally) -> None:
@@ -282,6 +300,7 @@ async def attacker(base: str, first_seed: int, until: float, tally: Tally) -> No
     seed = first_seed
     while time.monotonic() < until:
         seed += 1
+        tick = time.monotonic()
         try:
             async with await connect(base) as socket:
                 session = Session(socket, STUDENT_PAGE, {**COSTLIEST, "points": points, "seed": str(seed)})
@@ -290,7 +309,8 @@ async def attacker(base: str, first_seed: int, until: float, tally: Tally) -> No
                 tally.errors += errors
                 tally.refusals += refusals
         except (OSError, TimeoutError, websockets.WebSocketException) as error:
-            tally.errors.append(type(error).__name__)
+            tally.errors.append(f"attack ended: {type(error).__name__} {error}")
+        await asyncio.sleep(max(0.0, ATTACK_EVERY_S - (time.monotonic() - tick)))
 
 
 async def classroom(base: str, students: int, attackers: int, duration: float) -> tuple[Tally, Tally]:

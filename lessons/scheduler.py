@@ -80,22 +80,22 @@ class Cores:
 
 def checked(compute: Callable[[], Result], check: Check) -> Result:
     """``compute()`` with ``check()`` called every CHECK_S from a profile hook of this thread; the
-    exception ``check`` raises ends the computation."""
-    previous = sys.getprofile()
-    if previous is not None:  # already checked further up this thread
+    exception ``check`` raises ends the computation. The hook is disarmed before it is removed, so
+    that it never raises outside ``compute``."""
+    if sys.getprofile() is not None:  # already checked further up this thread
         return compute()
-    next_check = [time.monotonic() + CHECK_S]
+    armed, next_check = [True], [time.monotonic() + CHECK_S]
 
     def hook(frame: object, event: str, arg: object) -> None:
-        now = time.monotonic()
-        if now >= next_check[0]:
-            next_check[0] = now + CHECK_S
+        if armed[0] and time.monotonic() >= next_check[0]:
+            next_check[0] = time.monotonic() + CHECK_S
             check()
 
     sys.setprofile(hook)
     try:
         return compute()
     finally:
+        armed[0] = False
         sys.setprofile(None)
 
 
@@ -120,4 +120,10 @@ def fragment_superseded(context: object) -> bool:
     return bool(running & set(requests._rerun_data.fragment_id_queue))
 
 
-SERVER_CORES = Cores(os.cpu_count() or 1)
+def server_core_count() -> int:
+    """The simulations a server runs at once: LAB_SIMULATIONS_AT_ONCE if set (a container whose CPU
+    quota is below the machine's core count), else the machine's cores."""
+    return int(os.environ.get("LAB_SIMULATIONS_AT_ONCE", "0")) or os.cpu_count() or 1
+
+
+SERVER_CORES = Cores(server_core_count())

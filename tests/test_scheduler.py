@@ -4,6 +4,7 @@ runs; a run inside a run keeps its core; a newer rerun of the fragment being dra
 
 from __future__ import annotations
 
+import sys
 import threading
 from types import SimpleNamespace
 
@@ -80,6 +81,22 @@ def test_a_run_whose_session_goes_stops_mid_computation_and_frees_its_core():
     assert isinstance(outcome["error"], Gone)
     assert 0 < student.steps < LONG
     assert cores.run(lambda: "free", FakeSession().check) == "free"
+
+
+def test_a_cancelled_run_leaves_no_check_behind_on_its_thread(monkeypatch):
+    monkeypatch.setattr(scheduler, "CHECK_S", 0.0)  # check at every call, the removal of the hook included
+    cores, student = scheduler.Cores(1), FakeSession()
+    student.leave()
+
+    def cancelled_then_hook() -> object:
+        with pytest.raises(Gone):
+            cores.run(student.simulate, student.check)
+        return sys.getprofile()
+
+    thread, outcome = in_thread(cancelled_then_hook)
+    thread.join()
+    assert outcome == {"result": None}
+    assert cores.run(lambda: "free", lambda: None) == "free"
 
 
 def test_a_waiting_run_whose_session_goes_never_runs():
