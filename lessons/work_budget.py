@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
-from lessons import noise_bands, simulate, step_sweep
+from lessons import noise_bands, score_learning, simulate, step_sweep
 from lessons.settings import OPTIONS, Settings, format_value
 
 BUDGET_S = 3.0  # CPU seconds of one core that any URL or control may ask of a shared server
@@ -34,6 +34,7 @@ NEW_DATA_READOUT_NS = {
     "splitting": (960_000.0, 970.0),
     "duality": (1_700_000.0, 3_900.0),
 }
+NETWORK_NS = 820.0  # ns per particle-step of lesson 6's score network (core.score_net defaults, one thread)
 PRESET_READOUT_NS = {
     "langevin": (233_000.0, 310.0),
     "forward": (273_000.0, 200.0),
@@ -154,3 +155,30 @@ def _smallest_fitting_step(page_name: str, settings: Settings) -> float | None:
         if value > settings.step_size and estimate(page_name, replace(settings, step_size=value)).affordable
     ]
     return min(fitting, default=None)
+
+
+def generation_seconds(settings: Settings, networks: int) -> float:
+    """CPU seconds of lesson 6's generated clouds: the backward run with the exact score and one with
+    each of ``networks`` snapshots, LEARNED_STEPS each, and their KL readout."""
+    a, b = SIMULATION_NS["backward"]
+    per_particle_step = a + b * mixture_components(settings) + networks * (a + NETWORK_NS)
+    simulation = settings.particles * score_learning.LEARNED_STEPS * per_particle_step * 1e-9
+    return simulation + readout_seconds("backward", settings)
+
+
+def generation_refusal(settings: Settings, networks: int) -> str | None:
+    """None when lesson 6's generation fits the budget; else what was refused and why, in words."""
+    cost = generation_seconds(settings, networks)
+    if cost <= BUDGET_S:
+        return None
+    fitting = [
+        value
+        for value in OPTIONS["particles"].values
+        if generation_seconds(replace(settings, particles=value), networks) <= BUDGET_S
+    ]
+    advice = f"use {max(fitting):,} particles or fewer" if fitting else "choose a preset with fewer particles"
+    return (
+        f"Generating {settings.particles:,} particles with the exact score and {networks} networks would "
+        f"take about {cost:.0f} s of the server's processor; this page runs at most about {BUDGET_S:.0f} s "
+        f"for one student: {advice}."
+    )

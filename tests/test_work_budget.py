@@ -103,3 +103,11 @@ def test_the_costliest_url_is_refused_before_any_step_runs(page_name, monkeypatc
     refusals = [warning.value for warning in at.warning if "would take about" in warning.value]
     assert len(refusals) == 1
     assert refusals[0].startswith("10,000 particles × 4,000 steps on your own data of 300 points")
+
+
+def test_lesson_6_generation_at_its_defaults_fits_and_at_10000_particles_is_refused_in_words():
+    defaults = registry.page("learning").defaults
+    assert work_budget.generation_refusal(defaults, networks=4) is None
+    said = work_budget.generation_refusal(replace(defaults, particles=10000), networks=4)
+    assert said.startswith("Generating 10,000 particles with the exact score and 4 networks would take about")
+    assert said.endswith("particles or fewer.")
