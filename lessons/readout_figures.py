@@ -10,7 +10,7 @@ import numpy as np
 from lessons.still_figures import MARGIN
 from lessons.traces import COLOURS
 
-BAND_FILL = "rgba(136, 136, 136, 0.3)"  # the reference grey, see-through on both themes
+BAND_FILL = "rgba(136, 136, 136, 0.25)"  # the reference grey, see-through on both themes
 BAND_LABEL = "noise band (exact clouds)"
 
 
@@ -61,3 +61,28 @@ def _band(x: np.ndarray, margin: np.ndarray) -> list[dict]:
             "line": {"width": 0},
         },
     ]
+
+
+def log_band(x_range: tuple[float, float], bottom: float, band: float) -> list[dict]:
+    """On log axes: the band from the chart's foot (log₁₀ ``bottom``) up to ``band`` across
+    ``x_range`` (log₁₀ units), as an invisible lower edge and a filled upper edge."""
+    x = [10 ** x_range[0], 10 ** x_range[1]]
+    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    return [
+        {**edge, "y": [10**bottom, 10**bottom], "showlegend": False},
+        {**edge, "y": [band, band], "fill": "tonexty", "fillcolor": BAND_FILL, "name": BAND_LABEL},
+    ]
+
+
+def marker_line(x: float) -> dict:
+    """A dotted vertical line at ``x`` across the plot (a layout shape): this h, this budget."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"dash": "dot", "color": COLOURS["reference"], "width": 1.5},
+    }

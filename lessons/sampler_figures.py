@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import traces
+from lessons import readout_figures, traces
+from lessons.readout_figures import BAND_FILL, BAND_LABEL
 from lessons.still_figures import MARGIN
-from lessons.sweep_figures import BAND_FILL, BAND_LABEL, BLEW_UP
-from lessons.traces import COLOURS, NO_HOVER
+from lessons.sweep_figures import BLEW_UP
+from lessons.traces import COLOURS
 
 FOOT = 0.25  # of the band: smaller errors (and negative ones, noise) are drawn there, at the chart's foot
 HEADROOM = 0.12  # decades of the log axes beyond the points
@@ -50,7 +51,7 @@ def race_figure(
     foot = FOOT * band
     x_range = _x_range(lines, budget)
     y_range = _y_range(lines, foot, band)
-    data = [*_band(x_range, y_range[0], band), *(_line(line, foot) for line in lines)]
+    data = [*readout_figures.log_band(x_range, y_range[0], band), *(_line(line, foot) for line in lines)]
     blown = [
         (x, line.name)
         for line in lines
@@ -78,7 +79,7 @@ def race_figure(
             "tickformat": "~g",
         },
         "showlegend": False,
-        "shapes": [_budget_line(budget)],
+        "shapes": [readout_figures.marker_line(budget)],
     }
     return {"data": data, "layout": layout}
 
@@ -135,16 +136,6 @@ def _y_range(lines: Sequence[Line], foot: float, band: float) -> tuple[float, fl
     return math.log10(foot) - HEADROOM, math.log10(top) + 2 * HEADROOM
 
 
-def _band(x_range: tuple[float, float], bottom: float, band: float) -> list[dict]:
-    """The band from the foot of the chart (log₁₀ ``bottom``) up to ``band``: a filled upper edge."""
-    x = [10 ** x_range[0], 10 ** x_range[1]]
-    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, **NO_HOVER}
-    return [
-        {**edge, "y": [10**bottom, 10**bottom], "showlegend": False},
-        {**edge, "y": [band, band], "fill": "tonexty", "fillcolor": BAND_FILL, "name": BAND_LABEL},
-    ]
-
-
 def _blown_up(points: list[tuple[float, str]], top: float) -> dict:
     """A cross at the top of the chart at every budget where a run blew up, its sampler on hover."""
     return {
@@ -157,18 +148,4 @@ def _blown_up(points: list[tuple[float, str]], top: float) -> dict:
         "marker": {"symbol": "x", "size": 10, "color": COLOURS["backward"]},
         "cliponaxis": False,
         "hovertemplate": "%{customdata}: blew up at %{x} evaluations<extra></extra>",
-    }
-
-
-def _budget_line(budget: int) -> dict:
-    """A dotted vertical line at the chosen budget, across the plot."""
-    return {
-        "type": "line",
-        "xref": "x",
-        "yref": "y domain",
-        "x0": budget,
-        "x1": budget,
-        "y0": 0,
-        "y1": 1,
-        "line": {"dash": "dot", "color": COLOURS["reference"], "width": 1.5},
     }

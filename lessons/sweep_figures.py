@@ -9,11 +9,10 @@ import math
 
 import numpy as np
 
+from lessons import readout_figures
 from lessons.still_figures import MARGIN
-from lessons.traces import COLOURS, NO_HOVER
+from lessons.traces import COLOURS
 
-BAND_FILL = "rgba(136, 136, 136, 0.25)"  # the reference grey, see-through on both themes
-BAND_LABEL = "sampling noise: exact clouds land below this"
 BLEW_UP = "blew up"
 FLOOR = 0.25  # of the band: smaller errors (and negative ones, noise) are drawn there, at the chart's foot
 HEADROOM = 0.15  # decades of the log axes beyond the points
@@ -36,7 +35,7 @@ def sweep_figure(
     floor = FLOOR * band
     x_range, y_range = _x_range(step_sizes, current), _y_range(errors, floor, band)
     data = [
-        *_band(x_range, y_range[0], band),
+        *readout_figures.log_band(x_range, y_range[0], band),
         *([_closed_line(*closed)] if closed is not None and len(closed[0]) else []),
         {
             "type": "scatter",
@@ -70,7 +69,7 @@ def sweep_figure(
             "tickformat": "~g",
         },
         "legend": {"orientation": "h", "y": 1.18},
-        "shapes": [_current_line(current)],
+        "shapes": [readout_figures.marker_line(current)],
         "annotations": [_current_label(current)],
     }
     return {"data": data, "layout": layout}
@@ -87,16 +86,6 @@ def _y_range(errors: np.ndarray, floor: float, band: float) -> tuple[float, floa
     finite = errors[np.isfinite(errors)]
     top = max(band, float(finite.max()) if len(finite) else band)
     return math.log10(floor) - HEADROOM, math.log10(top) + HEADROOM
-
-
-def _band(x_range: tuple[float, float], bottom: float, band: float) -> list[dict]:
-    """The band from the foot of the chart (log₁₀ ``bottom``) up to ``band``: a filled upper edge."""
-    x = [10 ** x_range[0], 10 ** x_range[1]]
-    edge = {"type": "scatter", "x": x, "mode": "lines", "line": {"width": 0}, **NO_HOVER}
-    return [
-        {**edge, "y": [10**bottom, 10**bottom], "showlegend": False},
-        {**edge, "y": [band, band], "fill": "tonexty", "fillcolor": BAND_FILL, "name": BAND_LABEL},
-    ]
 
 
 def _closed_line(step_sizes: np.ndarray, kl: np.ndarray) -> dict:
@@ -126,20 +115,6 @@ def _blown_up(step_sizes: np.ndarray, top: float) -> dict:
         "marker": {"symbol": "x", "size": 10, "color": COLOURS["backward"]},
         "cliponaxis": False,
         "hovertemplate": "h = %{x:g}: the particles blew up<extra></extra>",
-    }
-
-
-def _current_line(current: float) -> dict:
-    """A dotted vertical line at the current h, across the plot."""
-    return {
-        "type": "line",
-        "xref": "x",
-        "yref": "y domain",
-        "x0": current,
-        "x1": current,
-        "y0": 0,
-        "y1": 1,
-        "line": {"dash": "dot", "color": COLOURS["reference"], "width": 1.5},
     }
 
 

@@ -18,7 +18,7 @@ import pytest
 from helpers_apptest import chart_specs
 from streamlit.testing.v1 import AppTest
 
-from lessons import noise_bands, registry, simulate, sweep_figures, sweep_view, user_data
+from lessons import noise_bands, readout_figures, registry, simulate, sweep_figures, sweep_view, user_data
 from lessons import step_sweep as model
 from lessons.settings import OPTIONS
 
@@ -132,11 +132,11 @@ def test_the_chart_marks_this_h_and_draws_the_closed_form_over_the_band():
     sweep = model.sweep("langevin", replace(settings, particles=200, **LARGE_STEPS))
     figure = _figure(sweep)
     names = [trace.get("name") for trace in figure["data"]]
-    assert {"closed form", "measured", sweep_figures.BAND_LABEL} <= set(names)
+    assert {"closed form", "measured", readout_figures.BAND_LABEL} <= set(names)
     assert figure["layout"]["xaxis"]["type"] == "log"
     (line,) = figure["layout"]["shapes"]
     assert line["x0"] == line["x1"] == 0.5
-    band = next(trace for trace in figure["data"] if trace.get("name") == sweep_figures.BAND_LABEL)
+    band = next(trace for trace in figure["data"] if trace.get("name") == readout_figures.BAND_LABEL)
     assert band["y"] == [sweep.band, sweep.band]
 
 
