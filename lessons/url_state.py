@@ -47,28 +47,24 @@ def controls(page: Page) -> Settings:
         settings = replace(settings, points=points, bandwidth=bandwidth)
     st.session_state[f"_kept_{page.name}"] = settings
     st.session_state["_url_written"] = written = to_query(settings, url_names(settings, page.controls))
-    st.query_params.from_dict(written)
+    st.query_params.from_dict(written)  # what the address says; class mode broadcasts it
     return settings
 
 
 def arrived(page: Page) -> bool:
-    """Whether the student has just come to ``page``: from another lesson, from a page without
-    controls (whose run dropped this page's widget state), or by an address this page did not write
-    (a link, the browser's Back button)."""
-    return (
-        st.session_state.get("_url_page") != page.name
-        or any(name not in st.session_state for name in page.controls)
-        or _address_settings(st.query_params.to_dict()) != st.session_state.get("_url_written")
+    """Whether the student has just come to ``page``: from another lesson, or from a page without
+    controls (whose run dropped this page's widget state).
+
+    The address is not compared with what this page last wrote: while an arrow key is held, a
+    rerun's address lags behind the server's last write, and the controls would jump back."""
+    return st.session_state.get("_url_page") != page.name or any(
+        name not in st.session_state for name in page.controls
     )
 
 
 def visit_number() -> int:
     """How many times the student has arrived on a lesson page in this session (``arrived``)."""
     return st.session_state.get("_visits", 0)
-
-
-def _address_settings(query: dict[str, str]) -> dict[str, str]:
-    return {name: value for name, value in query.items() if name in FIELD_NAMES}
 
 
 def arrival_settings(
