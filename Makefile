@@ -28,6 +28,13 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT)
 
+# `make serve REPLICAS=N`: N replicas of the app behind HAProxy on PORT, cookie session affinity
+# (deploy/serve.py installs the Debian haproxy package when it is missing; README "For teachers")
+REPLICAS ?= 2
+.PHONY: serve
+serve: $(VENV)/.runtime
+	MALLOC_ARENA_MAX=2 $(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(PORT)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -230,9 +230,9 @@ class Session:
                     return errors, refusals
                 errors.append(ForwardMsg.ScriptFinishedStatus.Name(message.script_finished))
                 return errors, refusals
-            if (
-                kind == "page_info_changed"
-            ):  # the app wrote its settings into the address, as a browser keeps it
+            if kind == "new_session":
+                self.session_id = message.new_session.initialize.session_id
+            if kind == "page_info_changed":  # the app wrote its settings into the address: keep it
                 self.query = message.page_info_changed.query_string
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 error, refused = self._read(message.delta)
