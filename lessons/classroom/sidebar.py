@@ -281,18 +281,15 @@ def _follow(page_name: str) -> None:
     if target is None:
         return
     st.session_state[APPLIED] = (view.broadcast.page, view.broadcast.query)
-    query = dict(view.broadcast.query)
+    settings, _ = parse_query(dict(view.broadcast.query), target.defaults)
     if target.name != page_name:
-        st.switch_page(target.script, query_params=query)
+        if target.is_lesson:  # what lessons/url_state.py opens a page with when its address names none
+            st.session_state[f"_kept_{target.name}"] = settings
+        st.switch_page(target.script)
     if target.is_lesson:
-        _set_controls(target, query)
+        for name in target.controls:
+            st.session_state[name] = getattr(settings, name)
         st.html(LOCKED_CONTROLS_CSS)
-
-
-def _set_controls(page: registry.Page, query: dict[str, str]) -> None:
-    settings, _ = parse_query(query, page.defaults)
-    for name in page.controls:
-        st.session_state[name] = getattr(settings, name)
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -1,0 +1,259 @@
+"""Class mode under a class: one teacher and N students as websocket clients speaking Streamlit's own
+protocol to real app servers (what a browser tab sends: reruns, fragment ticks, widget values; no
+browser, no chart drawing). Measures (1) the time from the teacher's step-size move to each student's
+session finishing the run that shows it, and (2) the time from a student's answer to the teacher's
+tally counting it. One server (in-process rooms), or two servers sharing rooms through a redis-server
+of the bench's own (students split between them, the teacher on the first).
+
+    .venv/bin/python -m bench.class_mode --students 30 [--redis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from harness import server
+from lessons.classroom.redis_rooms import local_redis_server
+
+MOVES = ("0.1", "0.05", "0.1", "0.05", "0.1", "0.05")  # the teacher's step sizes, one move each
+SETTLE_S = 3.0  # between two moves: every student is in step again well before
+WAIT_S = 30.0  # a student who has not shown a move after this long counts as a miss
+ANSWER_SPREAD_S = 4.0  # students answer at random moments over this long
+FOLLOW_TARGET_S, TALLY_TARGET_S = 1.5, 2.0
+
+
+class Client:
+    """One browser tab as the server sees it: the page it is on, its address, its widgets (label or
+    key -> id, fragment), the auto-rerun fragments it ticks, and what it was shown when."""
+
+    def __init__(self, ws_url: str) -> None:
+        self.ws_url, self.page_hash, self.query = ws_url, "", ""
+        self.widgets: dict[str, tuple[str, str, list[str]]] = {}  # name -> (id, fragment id, options)
+        self.texts: list[tuple[float, str]] = []  # (when, markdown or html body)
+        self.queries: list[tuple[float, str]] = []  # (when the run that wrote it finished, query)
+        self._pending_query: str | None = None
+        self._ticks: dict[str, asyncio.Task] = {}
+        self._socket = None
+        self._reader: asyncio.Task | None = None
+
+    async def open(self, page: str, query: str) -> None:
+        self._socket = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None)
+        self._reader = asyncio.create_task(self._read())
+        self.query = query
+        await self._send(page_name=page)
+
+    async def close(self) -> None:
+        for task in (*self._ticks.values(), self._reader):
+            task.cancel()
+        await self._socket.close()
+
+    async def click(self, name: str) -> None:
+        widget_id, fragment, _ = self.widgets[name]
+        state = {"id": widget_id, "trigger_value": True}
+        await self._send(widget_states=[state], fragment_id=fragment)
+
+    async def select(self, name: str, option: str) -> None:
+        widget_id, fragment, options = self.widgets[name]
+        assert option in options, (option, options)
+        state = {"id": widget_id, "string_array_value": [option]}
+        await self._send(widget_states=[state], fragment_id=fragment)
+
+    async def _send(self, *, page_name: str = "", widget_states=(), fragment_id: str = "", auto=False):
+        message = BackMsg()
+        client = message.rerun_script
+        client.query_string, client.page_script_hash, client.page_name = self.query, self.page_hash, page_name
+        client.fragment_id, client.is_auto_rerun = fragment_id, auto
+        for state in widget_states:
+            widget = client.widget_states.widgets.add()
+            widget.id = state["id"]
+            if "trigger_value" in state:
+                widget.trigger_value = True
+            else:
+                widget.string_array_value.data.extend(state["string_array_value"])
+        await self._socket.send(message.SerializeToString())
+
+    async def _read(self) -> None:
+        async for data in self._socket:
+            self._receive(ForwardMsg.FromString(data), time.perf_counter())
+
+    def _receive(self, message: ForwardMsg, now: float) -> None:
+        kind = message.WhichOneof("type")
+        if kind == "navigation":  # the page this run is for (new_session names the main script)
+            self.page_hash = message.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query = self._pending_query = message.page_info_changed.query_string
+        elif kind == "script_finished" and self._pending_query is not None:
+            self.queries.append((now, self._pending_query))
+            self._pending_query = None
+        elif kind == "auto_rerun" and message.auto_rerun.fragment_id not in self._ticks:
+            rerun = message.auto_rerun
+            self._ticks[rerun.fragment_id] = asyncio.create_task(
+                self._tick(rerun.fragment_id, rerun.interval)
+            )
+        elif kind == "stop_auto_rerun":
+            for task in self._ticks.values():
+                task.cancel()
+            self._ticks.clear()
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            self._element(message.delta.new_element, message.delta.fragment_id, now)
+
+    def _element(self, element, fragment: str, now: float) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "button":
+            self.widgets[element.button.label] = (element.button.id, fragment, [])
+        elif kind == "slider":
+            name = element.slider.id.rsplit("-", 1)[-1]
+            self.widgets[name] = (element.slider.id, fragment, list(element.slider.options))
+        elif kind in {"markdown", "html"}:
+            self.texts.append((now, getattr(element, kind).body))
+
+    async def _tick(self, fragment_id: str, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self._send(fragment_id=fragment_id, auto=True)
+
+    async def wait_for(self, test, timeout: float = WAIT_S) -> None:
+        deadline = time.perf_counter() + timeout
+        while not test():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the page never showed what was awaited")
+            await asyncio.sleep(0.05)
+
+
+def step_in(query: str) -> str | None:
+    found = re.search(r"(?:^|&)step_size=([^&]+)", query)
+    return found.group(1) if found else None
+
+
+async def class_run(urls: list[str], students: int) -> dict:
+    teacher = Client(urls[0])
+    await teacher.open("langevin", "particles=200")
+    await teacher.wait_for(lambda: "Start a class" in teacher.widgets and teacher.queries)
+    await teacher.click("Start a class")
+    await teacher.wait_for(lambda: any("Class code" in text for _, text in teacher.texts))
+    code = next(
+        re.search(r"\*\*([A-Z0-9]{6})\*\*", t).group(1) for _, t in teacher.texts if "Class code" in t
+    )
+    pupils = [Client(urls[index % len(urls)]) for index in range(students)]
+    for pupil in pupils:
+        await pupil.open("", f"class={code}")
+        await asyncio.sleep(0.2)  # students arrive one after another
+    for pupil in pupils:
+        await pupil.wait_for(lambda p=pupil: step_in(p.query) == step_in(teacher.query), timeout=120)
+    follow = await moves(teacher, pupils)
+    tally = await answers(teacher, pupils)
+    for client in (teacher, *pupils):
+        await client.close()
+    return {"follow": follow, "tally": tally}
+
+
+async def moves(teacher: Client, pupils: list[Client]) -> list[float]:
+    """Seconds from each teacher move to each student's run showing it (inf: not within WAIT_S)."""
+    latencies = []
+    for value in MOVES:
+        await asyncio.sleep(SETTLE_S)
+        moved = time.perf_counter()
+        await teacher.select("step_size", value)
+        deadline = moved + WAIT_S
+        for pupil in pupils:
+            shown = None
+            while shown is None and time.perf_counter() < deadline:
+                shown = next((w for w, q in pupil.queries if w >= moved and step_in(q) == value), None)
+                await asyncio.sleep(0.02)
+            latencies.append((shown - moved) if shown is not None else float("inf"))
+    return latencies
+
+
+async def answers(teacher: Client, pupils: list[Client]) -> list[float]:
+    """Seconds from each student's answer to the teacher's tally counting as many answers."""
+    ask = next(name for name in teacher.widgets if name.startswith("Ask: h goes"))
+    await teacher.click(ask)
+    for pupil in pupils:
+        await pupil.wait_for(lambda p=pupil: "Wider" in p.widgets)
+    rng = random.Random(0)
+    order = sorted(range(len(pupils)), key=lambda _: rng.random())
+    sent = []
+    start = time.perf_counter()
+    for rank, index in enumerate(order):
+        await asyncio.sleep(max(0.0, start + ANSWER_SPREAD_S * rank / len(pupils) - time.perf_counter()))
+        sent.append(time.perf_counter())
+        await pupils[index].click("Wider")
+    await teacher.wait_for(lambda: counted(teacher) >= len(pupils))
+    return [tally_time(teacher, rank + 1) - when for rank, when in enumerate(sent)]
+
+
+def counted(teacher: Client) -> int:
+    """The most answers the teacher's tally has shown."""
+    return max((int(m.group(1)) for _, text in teacher.texts if (m := ANSWERED.search(text))), default=0)
+
+
+def tally_time(teacher: Client, count: int) -> float:
+    return next(
+        when for when, text in teacher.texts if (m := ANSWERED.search(text)) and int(m.group(1)) >= count
+    )
+
+
+ANSWERED = re.compile(r"<small>(\d+) answered</small>")
+
+
+def summary(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    misses = sum(value == float("inf") for value in values)
+    return (
+        f"median {statistics.median(ordered):.2f} s, p95 {p95:.2f} s, max {ordered[-1]:.2f} s "
+        f"({len(values)} samples, {misses} missed)"
+    )
+
+
+def with_servers(count: int, redis_url: str, folder: Path, students: int) -> dict:
+    env = dict(server.SERVER_ENV)
+    if redis_url:
+        server.SERVER_ENV["REDIS_URL"] = redis_url
+    try:
+        with contextlib.ExitStack() as stack:
+            bases = [
+                stack.enter_context(server.streamlit_server(folder / f"app{i}.log"))[0] for i in range(count)
+            ]
+            urls = [base.replace("http://", "ws://") + "/_stcore/stream" for base in bases]
+            return asyncio.run(class_run(urls, students))
+    finally:
+        server.SERVER_ENV.clear()
+        server.SERVER_ENV.update(env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--redis", action="store_true", help="two app servers sharing rooms through Redis")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        load = os.getloadavg()
+        if args.redis:
+            with local_redis_server(Path(folder), server.free_port()) as url:
+                result = with_servers(2, url, Path(folder), args.students)
+        else:
+            result = with_servers(1, "", Path(folder), args.students)
+    setup = "two servers + Redis" if args.redis else "one server, in-process rooms"
+    print(f"{setup}; {args.students} students; nproc {os.cpu_count()}; load average before {load[0]:.1f}")
+    print(
+        f"teacher move -> student shows it: {summary(result['follow'])} (target p95 <= {FOLLOW_TARGET_S} s)"
+    )
+    print(f"answer -> teacher's tally: {summary(result['tally'])} (target p95 <= {TALLY_TARGET_S} s)")
+
+
+if __name__ == "__main__":
+    main()
