@@ -51,12 +51,12 @@ def duality_layout(page: Page, settings: Settings) -> None:
 )
 def _measured(settings: Settings, _run: duality_model.DualityRun) -> duality_model.DualityReadouts:
     """``duality_model.measure`` of the run, keyed by the simulation settings that made it."""
-    return duality_model.measure(_run, settings)
+    return engine_cache.on_a_core(lambda: duality_model.measure(_run, settings))
 
 
 @st.cache_data(max_entries=engine_cache.CACHE_ENTRIES, show_spinner="Drawing the grid picture…")
 def _grid(settings: Settings) -> GridPicture:
-    return grid_picture(settings)
+    return engine_cache.on_a_core(lambda: grid_picture(settings))
 
 
 def _say(text: str) -> None:

@@ -66,7 +66,7 @@ def _draw(page: Page, settings: Settings) -> None:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _measure(page_name: str, point: Settings) -> model.SweepPoint:
     """``model.measure``, cached per (page, simulation settings of the run) for every session."""
-    return model.measure(page_name, point)
+    return engine_cache.on_a_core(lambda: model.measure(page_name, point))
 
 
 def _figure(page: Page, sweep: model.Sweep) -> dict:

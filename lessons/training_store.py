@@ -30,7 +30,7 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lessons import lesson_figures, score_learning, url_state
+from lessons import engine_cache, lesson_figures, score_learning, url_state, work_budget
 from lessons.presenter import show
 from lessons.settings import OPTIONS, Settings, format_value
 from lessons.simulate import data_only
@@ -282,7 +282,7 @@ def learned(
 ) -> score_learning.LearnedRun:
     """Cached ``score_learning.learned_run`` of ``_trained``, which ``network`` = (network_key, steps
     trained) names in the cache key (training is reproducible, so the two always go together)."""
-    return score_learning.learned_run(settings, _trained)
+    return engine_cache.on_a_core(lambda: score_learning.learned_run(settings, _trained))
 
 
 def compared_at(chosen: float, compared: float) -> str:
@@ -305,6 +305,9 @@ def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> 
         f"{fields.relative_error:.3f}. The right panel is bright only where the network is wrong *and* "
         "p_t has mass: errors where there is no data barely matter."
     )
+    if refused := work_budget.generation_refusal(settings, len(trained.snapshots)):
+        st.warning(refused, icon=":material/tune:")
+        return
     run = learned(settings, (network_key(settings), len(trained.losses)), trained)
     show(lesson_figures.learned_figure(run), "cloud")
     st.markdown(

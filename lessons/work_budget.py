@@ -35,6 +35,7 @@ NEW_DATA_READOUT_NS = {
     "splitting": (960_000.0, 1_610.0),
     "duality": (1_700_000.0, 3_900.0),
 }
+MALA_FACTOR = 4.0  # a MALA step against a ULA step on lesson 1 (3.6–4× measured: docs/maths.md §9)
 NETWORK_NS = 820.0  # ns per particle-step of lesson 6's score network (core.score_net defaults, one thread)
 PRESET_READOUT_NS = {
     "langevin": (233_000.0, 310.0),
@@ -86,10 +87,11 @@ def _components(data_only: Settings) -> int:
 
 
 def simulation_seconds(page_name: str, settings: Settings) -> float:
-    """CPU seconds of the run: particles × steps × (a + b K) ns."""
+    """CPU seconds of the run: particles × steps × (a + b K) ns, MALA_FACTOR times more for MALA."""
     a, b = SIMULATION_NS.get(page_name, (0.0, 0.0))
     components = mixture_components(settings)
-    return settings.particles * steps(page_name, settings) * (a + b * components) * 1e-9
+    factor = MALA_FACTOR if page_name == "langevin" and settings.langevin_step == "mala" else 1.0
+    return factor * settings.particles * steps(page_name, settings) * (a + b * components) * 1e-9
 
 
 def readout_seconds(page_name: str, settings: Settings) -> float:

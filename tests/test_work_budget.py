@@ -111,3 +111,10 @@ def test_lesson_6_generation_at_its_defaults_fits_and_at_10000_particles_is_refu
     said = work_budget.generation_refusal(replace(defaults, particles=10000), networks=4)
     assert said.startswith("Generating 10,000 particles with the exact score and 4 networks would take about")
     assert said.endswith("particles or fewer.")
+
+
+def test_a_mala_run_is_costed_as_mala_factor_ula_runs():
+    ula = registry.page("langevin").defaults
+    mala = replace(ula, langevin_step="mala")
+    ratio = work_budget.simulation_seconds("langevin", mala) / work_budget.simulation_seconds("langevin", ula)
+    assert ratio == pytest.approx(work_budget.MALA_FACTOR)
