@@ -30,7 +30,7 @@ SWEEP_POINTS = 7  # step sizes per sweep: the slider's values around the current
 CLOSED_FORM_POINTS = 48  # step sizes of the closed-form curve
 SCORE_OVERHEAD = 160  # a step's cost beyond the score, in mixture components (fitted, MATH §11)
 SECONDS_PER_UNIT = 1.8e-9  # CPU seconds per particle × step × (components + SCORE_OVERHEAD), one core
-COST_BUDGET = 2_600_000_000  # ≈ 4.7 s: every preset fits at every h and T; own data at small h may not
+COST_BUDGET = 1_670_000_000  # ≈ 3 s, work_budget.BUDGET_S: every lesson's defaults fit; a few two-moons sweeps at extreme h do not
 MALA_COST = 4.5  # a MALA sweep's cost over ULA's (two moons at lesson 1's defaults: 7.5 s against 1.7 s)
 POINT_START = IsotropicGaussian((-2.0, 2.0), 0.0)  # simulate._start_cloud's "point" start
 

@@ -18,7 +18,16 @@ import pytest
 from helpers_apptest import chart_specs
 from streamlit.testing.v1 import AppTest
 
-from lessons import noise_bands, readout_figures, registry, simulate, sweep_figures, sweep_view, user_data
+from lessons import (
+    noise_bands,
+    readout_figures,
+    registry,
+    simulate,
+    sweep_figures,
+    sweep_view,
+    user_data,
+    work_budget,
+)
 from lessons import step_sweep as model
 from lessons.settings import OPTIONS
 
@@ -117,11 +126,12 @@ def test_the_sweep_keeps_the_total_time_skips_runs_beyond_max_steps_and_caps_the
     assert LANGEVIN.step_size in [p.step_size for p in langevin]
 
 
-def test_every_preset_fits_the_cost_budget_and_own_data_with_many_points_at_small_h_does_not():
+def test_every_lessons_defaults_fit_the_3_s_budget_on_every_preset_and_big_own_data_does_not():
     presets = [name for name in OPTIONS["dataset"].values if name != "custom"]
-    for page_name, dataset, h in itertools.product(model.SWEPT_PAGES, presets, OPTIONS["step_size"].values):
-        settings = replace(registry.page(page_name).defaults, dataset=dataset, step_size=h, method="euler")
-        assert model.cost(page_name, settings) <= model.COST_BUDGET, (page_name, dataset, h)
+    for page_name, dataset in itertools.product(model.SWEPT_PAGES, presets):
+        settings = replace(registry.page(page_name).defaults, dataset=dataset, method="euler")
+        assert model.cost(page_name, settings) <= model.COST_BUDGET, (page_name, dataset)
+    assert model.seconds(model.COST_BUDGET) == pytest.approx(work_budget.BUDGET_S, rel=0.01)
     points = np.random.default_rng(0).normal(size=(user_data.MAX_POINTS, 2))
     own = replace(BACKWARD, dataset="custom", points=user_data.encode(points), step_size=0.01)
     assert model.cost("backward", own) > model.COST_BUDGET
