@@ -31,6 +31,7 @@ from lessons.classroom.redis_rooms import local_redis_server
 MOVES = ("0.1", "0.05", "0.1", "0.05", "0.1", "0.05")  # the teacher's step sizes, one move each
 SETTLE_S = 3.0  # between two moves: every student is in step again well before
 WAIT_S = 30.0  # a student who has not shown a move after this long counts as a miss
+JOIN_WAIT_S = 300.0  # every student in step after joining (each arrival is a few whole-page runs)
 ANSWER_SPREAD_S = 4.0  # students answer at random moments over this long
 FOLLOW_TARGET_S, TALLY_TARGET_S = 1.5, 2.0
 
@@ -152,8 +153,11 @@ async def class_run(urls: list[str], students: int) -> dict:
         await pupil.open("", f"class={code}")
         await asyncio.sleep(0.2)  # students arrive one after another
     for pupil in pupils:
-        await pupil.wait_for(lambda p=pupil: step_in(p.query) == step_in(teacher.query), timeout=120)
+        await pupil.wait_for(lambda p=pupil: step_in(p.query) == step_in(teacher.query), timeout=JOIN_WAIT_S)
     follow = await moves(teacher, pupils)
+    print(
+        f"teacher move -> student shows it: {summary(follow)} (target p95 <= {FOLLOW_TARGET_S} s)", flush=True
+    )
     tally = await answers(teacher, pupils)
     for client in (teacher, *pupils):
         await client.close()
@@ -182,7 +186,7 @@ async def answers(teacher: Client, pupils: list[Client]) -> list[float]:
     ask = next(name for name in teacher.widgets if name.startswith("Ask: h goes"))
     await teacher.click(ask)
     for pupil in pupils:
-        await pupil.wait_for(lambda p=pupil: "Wider" in p.widgets)
+        await pupil.wait_for(lambda p=pupil: "Wider" in p.widgets, timeout=JOIN_WAIT_S)
     rng = random.Random(0)
     order = sorted(range(len(pupils)), key=lambda _: rng.random())
     sent = []
