@@ -14,6 +14,8 @@ import streamlit as st
 from lessons.registry import Page
 from lessons.settings import FIELD_NAMES, OPTIONS, SEED_MAX, Settings, format_value, parse_query, to_query
 
+CLASS_PARAMS = ("class", "key")  # a class-mode room's code and teacher key stay in the address
+
 
 def controls(page: Page) -> Settings:
     """Draw the page's controls and return the settings they show.
@@ -47,7 +49,8 @@ def controls(page: Page) -> Settings:
         settings = replace(settings, points=points, bandwidth=bandwidth)
     st.session_state[f"_kept_{page.name}"] = settings
     st.session_state["_url_written"] = written = to_query(settings, url_names(settings, page.controls))
-    st.query_params.from_dict(written)  # what the address says; class mode broadcasts it
+    kept_params = {name: value for name, value in st.query_params.to_dict().items() if name in CLASS_PARAMS}
+    st.query_params.from_dict({**written, **kept_params})  # class mode broadcasts ``written``
     return settings
 
 

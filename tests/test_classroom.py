@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_pages import open_page
 
-from lessons import questions
+from lessons import questions, registry
 from lessons.classroom import backend
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,3 +165,9 @@ def test_reveal_brings_an_exploring_student_back_to_the_teacher():
 
 def tally_text(at: AppTest) -> str:
     return " ".join(element.proto.body for element in at.get("html"))
+
+
+def test_a_lesson_writing_its_settings_keeps_the_class_code_and_key_in_the_address():
+    at = open_page("langevin", **{"class": "ABCDEF", "key": "secret"})
+    assert at.query_params["class"] == "ABCDEF" and at.query_params["key"] == "secret"
+    assert at.query_params["step_size"] == str(registry.page("langevin").defaults.step_size)
