@@ -59,7 +59,7 @@ def _draw(page: Page, settings: Settings) -> None:
         measured.append(_measure(page.name, point))
     bar.empty()
     sweep = model.assemble(page.name, settings, tuple(measured))
-    show(_figure(page, sweep), f"step_sweep_{page.name}")
+    show(sweep_chart(sweep, page.colour), f"step_sweep_{page.name}")
     st.caption(caption(page.name, sweep))
 
 
@@ -69,8 +69,8 @@ def _measure(page_name: str, point: Settings) -> model.SweepPoint:
     return engine_cache.on_a_core(lambda: model.measure(page_name, point))
 
 
-def _figure(page: Page, sweep: model.Sweep) -> dict:
-    """The sweep's chart in the page's colour."""
+def sweep_chart(sweep: model.Sweep, colour: str) -> dict:
+    """The sweep's chart in ``colour``, its closed form drawn where there is one."""
     closed = (sweep.closed_step_sizes, sweep.closed_errors) if len(sweep.closed_step_sizes) else None
     return sweep_figures.sweep_figure(
         sweep.step_sizes,
@@ -78,7 +78,7 @@ def _figure(page: Page, sweep: model.Sweep) -> dict:
         sweep.blew_up,
         band=sweep.band,
         current=sweep.current,
-        colour=page.colour,
+        colour=colour,
         closed=closed,
     )
 

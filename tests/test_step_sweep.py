@@ -108,7 +108,7 @@ def test_step_sizes_that_blow_up_are_reported_and_drawn():
     assert np.array_equal(sweep.blew_up, sweep.step_sizes > 0.005)
     assert np.all(np.isnan(sweep.errors[sweep.blew_up]))
     assert np.all(np.isfinite(sweep.errors[~sweep.blew_up]))
-    figure = _figure(sweep)
+    figure = sweep_view.sweep_chart(sweep, "#009E73")
     (crosses,) = [trace for trace in figure["data"] if trace.get("name") == sweep_figures.BLEW_UP]
     assert np.array_equal(crosses["x"], sweep.step_sizes[sweep.blew_up])
 
@@ -140,7 +140,7 @@ def test_every_lessons_defaults_fit_the_3_s_budget_on_every_preset_and_big_own_d
 def test_the_chart_marks_this_h_and_draws_the_closed_form_over_the_band():
     _, settings = GAUSSIAN_CASES["ULA on N(0, I) from the target"]
     sweep = model.sweep("langevin", replace(settings, particles=200, **LARGE_STEPS))
-    figure = _figure(sweep)
+    figure = sweep_view.sweep_chart(sweep, "#009E73")
     names = [trace.get("name") for trace in figure["data"]]
     assert {"closed form", "measured", readout_figures.BAND_LABEL} <= set(names)
     assert figure["layout"]["xaxis"]["type"] == "log"
@@ -148,18 +148,6 @@ def test_the_chart_marks_this_h_and_draws_the_closed_form_over_the_band():
     assert line["x0"] == line["x1"] == 0.5
     band = next(trace for trace in figure["data"] if trace.get("name") == readout_figures.BAND_LABEL)
     assert band["y"] == [sweep.band, sweep.band]
-
-
-def _figure(sweep: model.Sweep) -> dict:
-    return sweep_figures.sweep_figure(
-        sweep.step_sizes,
-        sweep.errors,
-        sweep.blew_up,
-        band=sweep.band,
-        current=sweep.current,
-        colour="#009E73",
-        closed=(sweep.closed_step_sizes, sweep.closed_errors),
-    )
 
 
 def _sweep_script() -> None:
