@@ -42,14 +42,14 @@ def _fit_readouts(page: Page, run: Run, measured: fit.Fit) -> None:
     )
     show(chart, "distance_chart")
     st.caption(caption(run))
-    said = fit.verdict(measured, stationary=not run.marginal_times.any())
+    said = fit.verdict(measured, stationary=run.stationary)
     getattr(st, said.kind)(said.text)
 
 
 def caption(run: Run) -> str:
     """What the KL chart shows, how its numbers are made, and what its band means."""
-    target = "the target p" if not run.marginal_times.any() else "the exact p_t at each frame's time"
-    first = "" if not run.marginal_times.any() else " The first point is the start against its exact p_t."
+    target = "the target p" if run.stationary else "the exact p_t at each frame's time"
+    first = "" if run.stationary else " The first point is the start against its exact p_t."
     return (
         f"KL divergence in nats of the cloud (its first {noise_bands.kl_size(run.xs.shape[1]):,} particles) "
         f"from {target}, minus what a cloud drawn from the exact distribution reads at that size (the "

@@ -40,6 +40,11 @@ class Run:
     readouts: tuple[tuple[str, str], ...]
     divergence: str | None = None
 
+    @property
+    def stationary(self) -> bool:
+        """Every frame is compared with the same target p (Langevin dynamics), not with a moving p_t."""
+        return not self.marginal_times.any()
+
 
 def dataset(settings: Settings) -> GaussianMixture:
     """The chosen preset, or the student's own data (a KDE with the chosen bandwidth)."""
