@@ -76,7 +76,7 @@ OPTIONS: dict[str, Option] = {
     "method": Option("Forward step", tuple(METHOD_LABELS), "segmented"),
     "langevin_step": Option("Langevin step", tuple(LANGEVIN_STEP_LABELS), "segmented"),
     "evaluations": Option("Score evaluations (budget)", (5, 10, 20, 50, 100, 200)),
-    "grid": Option("Time grid", tuple(GRID_LABELS), "segmented"),
+    "grid": Option("Time grid", tuple(GRID_LABELS), "selectbox"),
     "sampler": Option("First sampler", tuple(SAMPLER_LABELS), "selectbox"),
     "second_sampler": Option("Second sampler", tuple(SAMPLER_LABELS), "selectbox"),
     "field": Option("Arrows", tuple(FIELD_LABELS), "selectbox"),

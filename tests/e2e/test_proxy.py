@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,13 @@ def first_visit(base: str) -> requests.Session:
     return browser
 
 
+def run_apart(coroutine: Coroutine):
+    """``asyncio.run(coroutine)`` on a thread of its own: after the browser tests, Playwright's event
+    loop is running on this one, where asyncio.run refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
 def cookie_header(browser: requests.Session) -> str:
     return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
 
@@ -106,7 +114,7 @@ async def lesson_session(base: str, cookie: str) -> load.Session:
 
 def test_a_websocket_session_runs_a_lesson_and_moves_a_slider_through_the_proxy(proxy):
     browser = first_visit(proxy)
-    session = asyncio.run(lesson_session(proxy, cookie_header(browser)))
+    session = run_apart(lesson_session(proxy, cookie_header(browser)))
     assert session.session_id
     assert {"Particles", load.SLIDER} <= set(session.sliders)
 
@@ -147,6 +155,6 @@ def test_an_upload_reaches_the_replica_that_holds_the_session(proxy):
                 )
             )
 
-    to_own, to_other = asyncio.run(uploads())
+    to_own, to_other = run_apart(uploads())
     assert to_own == 204
     assert to_other == 400  # the other replica has no such session: affinity is what makes uploads work
