@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from lessons import chart, classroom, engine_cache, presenter, registry
+from lessons import chart, classroom, engine_cache, history, presenter, registry
 
 # The favicon is a file the server sends itself (Streamlit's media endpoint): a ":material/...:" page
 # icon makes the browser fetch an SVG from fonts.gstatic.com, and a classroom may have no internet.
@@ -20,6 +20,7 @@ def main() -> None:
     presenter.presenter_toggle()
     with st.sidebar:
         chart.preload_plotly_js()  # plotly.js loads while the page's script simulates
+        history.one_entry_per_visit()  # Back returns to a lesson as it was left
     sections = {
         section: [
             st.Page(

@@ -1,6 +1,10 @@
 """The step-size sweep on a lesson page (MATH §11): a switch, then the chart of the final cloud's
-error against h with a one-line caption. Its own fragment, drawn after the main chart: the switch
-reruns only the sweep, and each run of the sweep is cached for every session.
+error against h with a one-line caption, drawn after the main chart; each run of the sweep is cached
+for every session.
+
+It is part of the lesson view's fragment, not a fragment of its own: when a held arrow key queues
+reruns of the view, Streamlit drops the view's unsent elements but keeps a nested fragment's, and the
+browser, handed an element after a gap, went blank ("Bad delta path index").
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ EXACT_FORWARD = (
 )
 
 
-@st.fragment
 def step_sweep(page: Page, settings: Settings) -> None:
     """The sweep of ``page`` at ``settings`` behind a switch; nothing on a page where h does not matter."""
     if page.name not in model.SWEPT_PAGES:

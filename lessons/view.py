@@ -2,7 +2,8 @@
 and the share/download box. A lesson page is its prose plus ``lesson_view(name)``; the lessons that
 differ (splitting's buttons, duality's panels, learning's training) plug their parts in by layout.
 
-The view is a fragment: moving a control reruns only the view, not the page's prose.
+The view is a fragment: moving a control reruns only the view, not the page's prose. Nothing inside it
+is a fragment of its own (see lessons/sweep_view.py: a nested fragment blanked the page).
 """
 
 from __future__ import annotations

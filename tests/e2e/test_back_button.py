@@ -1,19 +1,16 @@
 """The browser's Back button after leaving a lesson through the sidebar: the lesson comes back with the
 settings the student had changed, and the address bar shows them again, as it did before leaving.
 
-It fails today (xfail, strict: it must pass once lessons/url_state.py is fixed): the arrival run of
-the page reached through the sidebar writes its settings to the address, and Streamlit 1.67 turns
-every address change into a new history entry (``history.pushState``), handled before or after the
-entry of the page switch itself. So a visit makes two entries, and Back lands either on the bare
-address of the page just visited (the student stays there) or on the lesson's path with that page's
-settings (the lesson opens with them: the student's changes are gone).
+Streamlit 1.67 turns every address change into a new history entry (``history.pushState``), and the
+arrival run of the page reached through the sidebar writes its settings to the address: a visit made
+two entries, and Back landed on the bare address of the page just visited or on the lesson's path with
+that page's settings. lessons/history.py turns a push that keeps the path into a replace.
 """
 
 from __future__ import annotations
 
 import urllib.parse
 
-import pytest
 from helpers_browser import BROKEN_SESSION, require_browser, shown_setting, slider_input
 
 from harness.server import SETTLED
@@ -40,15 +37,13 @@ def query_of(url: str) -> tuple[str, dict[str, list[str]]]:
     return parts.path, urllib.parse.parse_qs(parts.query)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="url_state writes the address in a sidebar arrival's run: a second history entry"
-)
 def test_back_after_another_page_restores_the_changed_settings_and_their_address(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(60_000)
     tab = context.new_page()
     tab.goto(f"{app_url}/{LESSON.url_path}?particles=200")
     settled(tab)
+    entries = tab.evaluate("history.length")
     slider_input(tab, "step_size").focus()
     tab.keyboard.press("ArrowRight")
     settled(tab)
@@ -57,6 +52,7 @@ def test_back_after_another_page_restores_the_changed_settings_and_their_address
     changed, address = shown_settings(tab, LESSON), tab.url
     assert changed["step_size"] != f"{LESSON.defaults.step_size:g}"
     assert query_of(address)[1]["step_size"] == [changed["step_size"]]
+    assert tab.evaluate("history.length") == entries, "a change of settings is not a history entry"
 
     tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{OTHER.url_path}"]').click()
     settled(tab)

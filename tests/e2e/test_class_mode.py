@@ -5,6 +5,7 @@ tally counts each student once; a student has no way to reveal. Screenshots of b
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from helpers_browser import CHARTS_DIGEST, require_browser, shown_setting, slider_input
@@ -64,16 +65,20 @@ def set_step_size(page, value: str) -> None:
 
 
 def same_charts(teacher, student) -> None:
-    """Wait until ``student`` draws the charts ``teacher`` draws (the same frame of the same runs)."""
-    wanted = teacher.evaluate(CHARTS_DIGEST)
-    try:
-        student.wait_for_function(f"() => ({CHARTS_DIGEST})() === {wanted}", timeout=FOLLOW_TIMEOUT_MS)
-    except Exception as error:
-        shown = {
-            who: (page.url, page.evaluate(ACTIVE_FRAME))
-            for who, page in (("teacher", teacher), ("student", student))
-        }
-        raise AssertionError(f"the student's charts did not follow: {shown}") from error
+    """Wait until ``student`` draws the charts ``teacher`` draws at the same moment (the same frame of
+    the same runs): the teacher's page may itself still be redrawing when the wait begins."""
+    deadline = time.monotonic() + FOLLOW_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if teacher.evaluate(SETTLED, 1) and teacher.evaluate(CHARTS_DIGEST) == student.evaluate(
+            CHARTS_DIGEST
+        ):
+            return
+        student.wait_for_timeout(250)
+    shown = {
+        who: (page.url, page.evaluate(ACTIVE_FRAME))
+        for who, page in (("teacher", teacher), ("student", student))
+    }
+    raise AssertionError(f"the student's charts did not follow: {shown}")
 
 
 def test_students_charts_follow_the_teachers_slider_and_time_frame(classroom, screenshots):
@@ -83,6 +88,7 @@ def test_students_charts_follow_the_teachers_slider_and_time_frame(classroom, sc
         same_charts(teacher, student)
     teacher.get_by_text("1 ▶").first.click()
     teacher.wait_for_function(f"() => ({ACTIVE_FRAME})() === 1")
+    teacher.wait_for_function(SETTLED, arg=1)  # the rerun that tells the class the new frame is done
     teacher.get_by_text("1 ▶").first.click()
     frame = 2
     teacher.wait_for_function(f"() => ({ACTIVE_FRAME})() === {frame}")
