@@ -22,6 +22,7 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -38,28 +39,44 @@ T_END = 4.0
 TIMING_EVALUATIONS, TIMING_REPEATS = 50, 5
 T_MIN_CHOICES = (1e-4, 1e-3, 1e-2)
 
+SeedRun = Callable[[torch.Tensor, torch.Generator], torch.Tensor | None]  # (x_start, gen) -> final or None
+
 
 def steps_within(sampler: GridSampler, budget: int) -> int:
     """The most steps whose score evaluations fit ``budget``."""
     return max(k for k in range(1, budget + 1) if sampler.evaluations(k) <= budget)
 
 
-def kl_above_band(sampler: GridSampler, data: GaussianMixture, budget: int, band_mean: float) -> float:
-    """Mean over SEEDS of KL(final ‖ p₀) − band mean; inf if any seed blew up."""
+def exact_band(data: GaussianMixture) -> divergence.KLBand:
+    """The noise band of ``kl_to_exact`` on BAND_REPEATS exact clouds of PARTICLES points (fixed seed)."""
+    return divergence.kl_noise_band(
+        data, PARTICLES, repeats=BAND_REPEATS, generator=torch.Generator().manual_seed(7)
+    )
+
+
+def seed_mean_kl(run_seed: SeedRun, data: GaussianMixture, band_mean: float) -> float:
+    """Mean over SEEDS of KL(final ‖ p₀) − band mean, ``final = run_seed(x_start, generator)`` from seed s's
+    N(0, I) particles (PARTICLES, 2) and noise generator (seed 1000 + s); inf if any seed blew up (None)."""
     values = []
     for seed in range(SEEDS):
         x_start = torch.randn(PARTICLES, 2, generator=torch.Generator().manual_seed(seed))
-        run = sampler.sample(
-            data,
-            x_start,
-            t_end=T_END,
-            num_steps=steps_within(sampler, budget),
-            generator=torch.Generator().manual_seed(1000 + seed),
-        )
-        if run.diverged:
+        final = run_seed(x_start, torch.Generator().manual_seed(1000 + seed))
+        if final is None:
             return float("inf")
-        values.append(divergence.kl_to_exact(run.final, data) - band_mean)
+        values.append(divergence.kl_to_exact(final, data) - band_mean)
     return statistics.fmean(values)
+
+
+def kl_above_band(sampler: GridSampler, data: GaussianMixture, budget: int, band_mean: float) -> float:
+    """Mean over SEEDS of KL(final ‖ p₀) − band mean; inf if any seed blew up."""
+
+    def run_seed(x_start: torch.Tensor, generator: torch.Generator) -> torch.Tensor | None:
+        run = sampler.sample(
+            data, x_start, t_end=T_END, num_steps=steps_within(sampler, budget), generator=generator
+        )
+        return None if run.diverged else run.final
+
+    return seed_mean_kl(run_seed, data, band_mean)
 
 
 def seed_mean_sd(band: divergence.KLBand) -> float:
@@ -71,9 +88,7 @@ def seed_mean_sd(band: divergence.KLBand) -> float:
 def preset_table(name: str) -> tuple[str, dict[tuple[str, str], list[float]]]:
     """The markdown table of one preset and its values by (sampler, grid)."""
     data = datasets.make(name)
-    band = divergence.kl_noise_band(
-        data, PARTICLES, repeats=BAND_REPEATS, generator=torch.Generator().manual_seed(7)
-    )
+    band = exact_band(data)
     rows, values = [], {}
     for sampler_name, base in SAMPLERS.items():
         for grid_name, grid in GRIDS.items():
@@ -110,9 +125,7 @@ def t_min_table() -> str:
             cells = []
             for name in PRESETS:
                 data = datasets.make(name)
-                band = divergence.kl_noise_band(
-                    data, PARTICLES, repeats=BAND_REPEATS, generator=torch.Generator().manual_seed(7)
-                )
+                band = exact_band(data)
                 cells.append(f"{kl_above_band(sampler, data, 50, band.mean):.3f}")
             rows.append(f"| {t_min:g} | {'yes' if denoise else 'no'} | {' | '.join(cells)} |")
     return (
