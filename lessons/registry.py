@@ -156,8 +156,9 @@ LESSONS = (
         "7 · Samplers and step counts",
         ":material/speed:",
         "lessons/samplers.py",
-        defaults=Settings(dataset="two_moons", particles=500),  # budget 50, uniform grid, EM vs DPM-Solver
-        controls=("dataset", "evaluations", "grid", "sampler", "second_sampler", "seed"),
+        # budget 50, uniform grid, Euler–Maruyama vs DPM-Solver; the denoiser view at t = 0.5
+        defaults=Settings(dataset="two_moons", particles=500, time=0.5),
+        controls=("dataset", "evaluations", "grid", "sampler", "second_sampler", "seed", "time"),
         colour=COLOURS["backward"],
         layout="samplers",
     ),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import readout_figures, traces
+from lessons import order_fit, readout_figures, traces
 from lessons.readout_figures import BAND_FILL, BAND_LABEL
 from lessons.still_figures import MARGIN
 from lessons.sweep_figures import BLEW_UP
@@ -19,6 +19,7 @@ from lessons.traces import COLOURS
 
 FOOT = 0.25  # of the band: smaller errors (and negative ones, noise) are drawn there, at the chart's foot
 HEADROOM = 0.12  # decades of the log axes beyond the points
+NO_BREAK = "\u00a0"  # a space the legend does not wrap at
 SAMPLER_COLOURS = (  # Okabe–Ito and an olive, in SAMPLER_LABELS' order: the defaults' pair (Euler–Maruyama,
     "#0072B2",  # DPM-Solver++) blue and vermillion; every colour reads on both themes
     "#56B4E9",
@@ -32,13 +33,15 @@ SAMPLER_COLOURS = (  # Okabe–Ito and an olive, in SAMPLER_LABELS' order: the d
 
 @dataclass(frozen=True)
 class Line:
-    """One sampler on one grid: errors (B,) in nats (NaN where it blew up) at evaluations (B,)."""
+    """One sampler on one grid: errors (B,) in nats (NaN where it blew up) at evaluations (B,);
+    ``fitted``: whether its legend entry gives its fitted slope (not for the exact floor)."""
 
     name: str
     evaluations: np.ndarray
     errors: np.ndarray
     colour: str
     dash: str = "solid"
+    fitted: bool = True
 
 
 def race_figure(
@@ -84,10 +87,19 @@ def race_figure(
     return {"data": data, "layout": layout}
 
 
-def legend_entries(lines: Sequence[Line]) -> list[tuple[str, str, str]]:
-    """(label, colour, dash) of every line, then the band's (dash "band")."""
-    entries = [(line.name, line.colour, line.dash) for line in lines]
+def legend_entries(lines: Sequence[Line], *, band: float) -> list[tuple[str, str, str]]:
+    """(label, colour, dash) of every line, then the band's (dash "band"); a fitted line's label ends
+    in its slope over the points clear of the noise below ``band`` ("DDIM · log-SNR: slope −1.9")."""
+    entries = [(_legend_label(line, band), line.colour, line.dash) for line in lines]
     return [*entries, (BAND_LABEL, BAND_FILL, "band")]
+
+
+def _legend_label(line: Line, band: float) -> str:
+    """The line's name, then its slope kept on one line (no-break spaces) where the legend wraps."""
+    if not line.fitted:
+        return line.name
+    slope = order_fit.slope_text(line.evaluations, line.errors, band).replace(" ", NO_BREAK)
+    return f"{line.name}: {slope}"
 
 
 def clouds_figure(

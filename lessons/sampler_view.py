@@ -1,5 +1,6 @@
 """Lesson 7's layout (MATH §9): the race of the samplers, each run cached for every session, drawn
-as the error-against-budget chart, the final clouds side by side and a line of numbers per cloud.
+as the error-against-budget chart, the final clouds side by side and a line of numbers per cloud;
+then the denoiser view (lessons/denoiser_view.py).
 
 Each run is its own cache entry, keyed by the data, the particles, the seed and the run itself, so
 a new budget, grid or sampler only runs what is not there yet (with a progress bar).
@@ -13,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from core.time_grids import GRIDS
-from lessons import downloads, engine_cache, sampler_figures, simulate
+from lessons import denoiser_view, downloads, engine_cache, sampler_figures, simulate
 from lessons import sampler_model as model
 from lessons.figures import COLOURS
 from lessons.presenter import PROJECTOR_FONT, presenting, show
@@ -32,7 +33,7 @@ def samplers_layout(page: Page, settings: Settings) -> None:
         return
     margin = model.margin(settings)
     lines = [_line(settings, key, runs) for key, runs in model.lines(settings, measured).items()]
-    st.html(legend_html(sampler_figures.legend_entries(lines), large=presenting()))
+    st.html(legend_html(sampler_figures.legend_entries(lines, band=margin), large=presenting()))
     ladder = (1, *model.LADDER)
     show(
         sampler_figures.race_figure(lines, band=margin, budget=settings.evaluations, ladder=ladder),
@@ -40,10 +41,12 @@ def samplers_layout(page: Page, settings: Settings) -> None:
     )
     st.caption(caption(settings))
     shown = model.panels(settings, measured)
-    figure = _clouds_chart(settings, shown)
+    density = simulate.density_image(simulate.dataset(settings))  # (G, G): p₀
+    figure = _clouds_chart(shown, density)
     show(figure, "cloud")
     for run in shown:
         st.markdown(readout(run, margin))
+    denoiser_view.denoiser_panel(settings, density)
     downloads.share_and_download(page.name, settings, page.controls, figure)
 
 
@@ -72,8 +75,9 @@ def _measured(key: Settings, spec: model.RunSpec) -> model.Measured:
 
 
 def legend_html(entries: list[tuple[str, str, str]], *, large: bool = False) -> str:
-    """The chart's legend as text that wraps: a short line in each entry's colour and dash (a grey
-    block for the band) before its label; ``large`` for presenter mode (the charts' projector size)."""
+    """The chart's legend as text that wraps between entries, and within an entry longer than the
+    line: a short line in each entry's colour and dash (a grey block for the band) before its label;
+    ``large`` for presenter mode (the charts' projector size)."""
     items = []
     for label, colour, dash in entries:
         mark = (
@@ -82,8 +86,9 @@ def legend_html(entries: list[tuple[str, str, str]], *, large: bool = False) -> 
             else f"border-top:3px {LEGEND_STYLES[dash]} {colour}"
         )
         items.append(
-            f'<span style="white-space:nowrap;margin-right:1.1em"><span style="display:inline-block;'
-            f'width:1.6em;margin-right:0.35em;vertical-align:middle;{mark}"></span>{html.escape(label)}</span>'
+            '<span style="display:inline-block;max-width:100%;margin-right:1.1em">'
+            f'<span style="display:inline-block;width:1.6em;margin-right:0.35em;vertical-align:middle;{mark}">'
+            f"</span>{html.escape(label)}</span>"
         )
     size = f"{PROJECTOR_FONT['size']}px" if large else "0.85rem"
     return f'<div class="lab-legend" style="line-height:1.7;font-size:{size}">{" ".join(items)}</div>'
@@ -91,22 +96,21 @@ def legend_html(entries: list[tuple[str, str, str]], *, large: bool = False) -> 
 
 def _line(settings: Settings, key: tuple[str, str], runs: tuple[model.Measured, ...]) -> sampler_figures.Line:
     """A chart line: the sampler's colour; solid on the chosen grid, dashed or dotted on the others,
-    grey and dashed for the exact posterior."""
+    grey and dashed for the exact posterior, whose legend entry gives no fitted slope."""
     sampler, grid = key
-    evaluations = [run.evaluations for run in runs]
-    errors = [run.excess for run in runs]
+    evaluations = np.array([run.evaluations for run in runs], dtype=float)  # (B,)
+    errors = np.array([run.excess for run in runs])  # (B,)
     if sampler == model.FLOOR:
-        name, colour, dash = f"{model.FLOOR_LABEL} (the floor)", COLOURS["reference"], "dash"
-    else:
-        others = [name for name in GRIDS if name != settings.grid]
-        colour = sampler_colour(sampler)
-        dash = "solid" if grid == settings.grid else OTHER_GRID_DASHES[others.index(grid)]
-        name = model.label(sampler, grid)
-    return sampler_figures.Line(name, np.array(evaluations, dtype=float), np.array(errors), colour, dash)
+        name = f"{model.FLOOR_LABEL} (the floor)"
+        return sampler_figures.Line(name, evaluations, errors, COLOURS["reference"], "dash", fitted=False)
+    others = [name for name in GRIDS if name != settings.grid]
+    dash = "solid" if grid == settings.grid else OTHER_GRID_DASHES[others.index(grid)]
+    name, colour = model.label(sampler, grid), sampler_colour(sampler)
+    return sampler_figures.Line(name, evaluations, errors, colour, dash)
 
 
-def _clouds_chart(settings: Settings, shown: tuple[model.Measured, ...]) -> dict:
-    """The final clouds side by side over p₀, titled by sampler and budget."""
+def _clouds_chart(shown: tuple[model.Measured, ...], density: np.ndarray) -> dict:
+    """The final clouds side by side over p₀'s ``density`` image, titled by sampler and budget."""
     titles = [_panel_title(run) for run in shown]
     colours = [
         COLOURS["reference"] if run.spec.sampler == model.FLOOR else sampler_colour(run.spec.sampler)
@@ -118,7 +122,7 @@ def _clouds_chart(settings: Settings, shown: tuple[model.Measured, ...]) -> dict
         colours,
         extent=simulate.EXTENT,
         grid=simulate.GRID,
-        density=simulate.density_image(simulate.dataset(settings)),
+        density=density,
     )
 
 
@@ -156,5 +160,7 @@ def caption(settings: Settings) -> str:
         f"same N(0, I) draw at T = {model.T_END:g}, exact score) from p₀, minus what an exact cloud of that "
         f"size reads, against the score evaluations it spent; log axes, dotted: your budget. Solid: the "
         f"{GRID_LABELS[settings.grid]} grid; dashed and dotted: your two samplers on the other grids. "
-        "Grey: sampling noise, where exact clouds land; errors too small to see sit at its foot."
+        "Grey: sampling noise, where exact clouds land; errors too small to see sit at its foot. Each "
+        "slope is the least-squares line through a line's points above twice the noise (at least three): "
+        "a slope of −k means the error falls like 1/nᵏ in the evaluations n."
     )

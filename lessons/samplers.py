@@ -46,6 +46,13 @@ if not presenting():  # presenter mode: figures only
         "in a power of $\\sigma_t/\\alpha_t$; both crowd the steps near the data, stop at a small "
         "$t_{\\min}$ and finish with one Tweedie jump $x \\leftarrow D_{t_{\\min}}(x)$."
     )
+    st.markdown(
+        "**What the denoiser sees.** The panel under the race joins a few hundred exact draws "
+        "$x_t \\sim p_t$, at the **Time t** of the controls, to their predictions $D_t(x_t)$: the average "
+        "of the clean points, each weighted by how likely it was to become $x_t$. At large $t$ the noise "
+        "hides where a particle came from and every prediction falls near the data's mean, a blur that on "
+        "two moons lies off the data; at small $t$ each prediction lands on the data."
+    )
     with st.expander("Try this", expanded=True):
         st.markdown(
             "- At the defaults (50 evaluations, **uniform** grid) both clouds read off. Switch the **time "
@@ -55,7 +62,10 @@ if not presenting():  # presenter mode: figures only
             "- Choose **DDIM** and **Euler (probability-flow ODE)** on the uniform grid: both follow the same "
             "ODE without noise, yet DDIM's KL is at least a quarter lower than Euler's.\n"
             "- Look at the **exact posterior** panel: one step, one evaluation, and it is within sampling "
-            "noise of $p_0$."
+            "noise of $p_0$.\n"
+            "- Set **Time t** to **2** and look at the denoiser panel: the predictions huddle near the data's "
+            "mean, under a fifth as wide as the data, and almost none lie on it. Then set it to **0.05**: "
+            "they spread over nine tenths as wide as the data, and nearly all lie on it."
         )
 
 lesson_view("samplers")
