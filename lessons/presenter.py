@@ -35,8 +35,8 @@ def presenter_toggle() -> None:
         "Presenter mode", key="presenter", help="Larger type and markers, no prose.", on_change=_switched
     )
     if presenting():
-        st.html(PRESENTER_CSS)
-        with st.sidebar:
+        with st.sidebar:  # not above the page: its elements keep their places (lessons/classroom)
+            st.html(PRESENTER_CSS)
             _CLOSE_SIDEBAR(data=st.session_state.get("_presenter_since", 0), key="close_sidebar")
 
 

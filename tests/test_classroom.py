@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 from test_pages import open_page
 
 from lessons import questions, registry
@@ -171,3 +172,33 @@ def test_a_lesson_writing_its_settings_keeps_the_class_code_and_key_in_the_addre
     at = open_page("langevin", **{"class": "ABCDEF", "key": "secret"})
     assert at.query_params["class"] == "ABCDEF" and at.query_params["key"] == "secret"
     assert at.query_params["step_size"] == str(registry.page("langevin").defaults.step_size)
+
+
+def lesson_view_path(at: AppTest) -> tuple[int, ...] | None:
+    """Where the lesson view's container sits in the page (its delta path below the main area)."""
+
+    def search(node, path: tuple[int, ...]) -> tuple[int, ...] | None:
+        for index, child in node.children.items():
+            if isinstance(child, Block):
+                if "lesson_view" in (getattr(child.proto, "id", "") or ""):
+                    return (*path, index)
+                found = search(child, (*path, index))
+                if found:
+                    return found
+        return None
+
+    return search(at.main, ())
+
+
+def test_the_lesson_view_keeps_its_place_for_visitors_teachers_and_students():
+    # a run cut short leaves the elements it did not redraw; if class mode moved the view, a stale
+    # copy of it stayed on the page beside the new one (two step-size sliders in the browser)
+    teacher, code = start_class()
+    student = poll(app(**{"class": code}))
+    visitor = open_page("langevin", particles="200")
+    places = {"teacher": lesson_view_path(teacher), "student": lesson_view_path(student)}
+    places["visitor"] = lesson_view_path(visitor)
+    checked(button_labelled(student, "Explore on my own").click().run())
+    places["exploring student"] = lesson_view_path(student)
+    assert places["visitor"] is not None
+    assert set(places.values()) == {places["visitor"]}, places

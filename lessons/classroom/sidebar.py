@@ -37,15 +37,21 @@ def class_mode(page_name: str) -> None:
     page runs. A following student may be sent to the teacher's page from here."""
     st.session_state[PAGE] = page_name
     _arrive_from_link()
+    # One container, drawn on every run, holds all class mode shows above the page: the page's own
+    # elements keep their places whatever it holds, so no run leaves a stale copy of the lesson view
+    # (a rerun cut short leaves the old elements where the new run did not draw).
+    bar = st.container(key="class_bar")
     if _is_student() and st.session_state.get(FOLLOW, True):
-        _follow(page_name)
+        with bar:
+            _follow(page_name)
     with st.sidebar, st.expander("Class", icon=":material/groups:", expanded=_in_class()):
         _class_box(page_name)
-    if _is_teacher():
-        _teacher_bar()
-    elif _is_student():
-        st.session_state[FULL_RUN] = True  # _follow has just applied the room: no need to check it
-        _student_live()
+    with bar:
+        if _is_teacher():
+            _teacher_bar()
+        elif _is_student():
+            st.session_state[FULL_RUN] = True  # _follow has just applied the room: no need to check it
+            _student_live()
 
 
 def _in_class() -> bool:
