@@ -817,7 +817,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
       addStyle("lab-chart-css", CHART_CSS);
       // the figure drawn already, in another look (the theme changed): it stays on the frame it shows
       const again = chart._fullData && sameBytes(chart.__labSpec?.bytes, data);
-      const shown = () => ({ data: chart.data, active: chart.layout?.sliders?.[0]?.active });
+      // the frame on screen: plotly.js moves the drawn slider (_fullLayout), not the layout it was given
+      const shown = () => ({ data: chart.data, active: (chart._fullLayout || chart.layout)?.sliders?.[0]?.active });
       chart.__labSpec = { figure: again ? chart.__labSpec.figure : figure, bytes: data, template, config };
       await drawFitted(chart, Plotly, again ? shown() : { data: figure.data, frames: figure.frames || [] });
       followFrameSteps(chart, Plotly);
