@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from lessons import duality_model, fit, simulate, splitting_model
 from lessons.figures import COLOURS
-from lessons.settings import Settings
+from lessons.settings import OPTIONS, SAMPLER_LABELS, Settings
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Page:
     time_symbol: str = "t"
     time_axis: str = "forward time t"
     counts_down: bool = False  # frames run from t = T down to 0: labelled with t′ = T − t too
+    control_labels: tuple[tuple[str, str], ...] = ()  # (control, label) where this page names it otherwise
 
     @property
     def name(self) -> str:
@@ -48,10 +49,16 @@ class Page:
 
     def cloud_label(self, settings: Settings) -> str:
         """The cloud's title at ``settings``: ``cloud_title``, naming MALA instead of ULA when a page
-        with the Langevin step control runs MALA."""
+        with the Langevin step control runs MALA, and the sampler on a page with the sampler control."""
         if "langevin_step" in self.controls and settings.langevin_step == "mala":
             return self.cloud_title.replace("(ULA)", "(MALA)")
+        if "sampler" in self.controls:
+            return f"{self.cloud_title} ({SAMPLER_LABELS[settings.sampler].split(' (')[0]})"
         return self.cloud_title
+
+    def control_label(self, name: str) -> str:
+        """The label of control ``name`` on this page: its own where it has one, else the option's."""
+        return dict(self.control_labels).get(name, OPTIONS[name].label)
 
 
 HOME = Page("", "Home", ":material/home:", "lessons/home.py")
@@ -109,7 +116,7 @@ LESSONS = (
         "lessons/backward.py",
         defaults=Settings(dataset="two_moons", step_size=0.02, t_end=4.0, lam=1.0),
         controls=(
-            *("dataset", "particles", "step_size", "t_end", "lam", "seed"),
+            *("dataset", "sampler", "particles", "step_size", "t_end", "lam", "seed"),
             *("field", "show_density", "show_paths", "trail"),
         ),
         run=simulate.backward_run,
@@ -119,6 +126,7 @@ LESSONS = (
         cloud_title="Backward particles",
         counts_down=True,
         time_axis="forward time t (runs from T down to 0)",
+        control_labels=(("sampler", "Sampler"), ("lam", "λ of Euler–Maruyama (0 = ODE, 1 = reverse SDE)")),
     ),
     Page(
         "duality",

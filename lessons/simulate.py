@@ -17,6 +17,7 @@ import torch
 
 from core import datasets, mala, sde
 from core.mixture import GaussianMixture
+from core.samplers import SAMPLERS
 from lessons import user_data
 from lessons.settings import Settings
 
@@ -25,6 +26,7 @@ GRID = np.linspace(-EXTENT, EXTENT, 32, dtype=np.float32)  # density grid, both 
 ARROW_GRID = np.linspace(-EXTENT + 0.35, EXTENT - 0.35, 11, dtype=np.float32)
 TRACED = 6  # particles whose paths are drawn
 MAX_STEPS = 4000  # T / h beyond this is refused with a note
+EULER_MARUYAMA = "euler_maruyama"  # the backward lesson's sampler that takes λ (the others ignore it)
 
 
 @dataclass(frozen=True)
@@ -159,18 +161,27 @@ def _forward_variance_readouts(
 
 
 def backward_run(settings: Settings) -> Run:
-    """N(0, I) back to the data with the exact score (MATH §5)."""
+    """N(0, I) back to the data with the exact score (MATH §5): Euler–Maruyama at noise level λ, or
+    another sampler of ``core.samplers.SAMPLERS`` (MATH §9) on the uniform grid of the same S = T / h
+    steps, which ignores λ."""
     data = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
-    trajectory = sde.backward(
-        data.marginal_score,
-        torch.randn(settings.particles, 2, generator=generator),
-        t_end=settings.t_end,
-        num_steps=steps_for(settings),
-        lam=settings.lam,
-        generator=generator,
-        num_frames=num_frames(settings.particles),
-    )
+    start = torch.randn(settings.particles, 2, generator=generator)  # (N, 2): x_T ~ N(0, I)
+    steps, frames = steps_for(settings), num_frames(settings.particles)
+    if settings.sampler == EULER_MARUYAMA:
+        trajectory = sde.backward(
+            data.marginal_score,
+            start,
+            t_end=settings.t_end,
+            num_steps=steps,
+            lam=settings.lam,
+            generator=generator,
+            num_frames=frames,
+        )
+    else:
+        trajectory = SAMPLERS[settings.sampler].sample(
+            data, start, t_end=settings.t_end, num_steps=steps, generator=generator, num_frames=frames
+        )
     return _package(trajectory, data, settings, _moment_readouts(trajectory.final, data))
 
 

@@ -19,6 +19,7 @@ import torch
 
 from core import divergence, step_bias
 from core.mixture import GaussianMixture
+from core.samplers import SAMPLERS
 from core.step_bias import IsotropicGaussian
 from lessons import noise_bands, registry, simulate
 from lessons.settings import OPTIONS, Settings, simulation_settings
@@ -32,6 +33,7 @@ SCORE_OVERHEAD = 160  # a step's cost beyond the score, in mixture components (f
 SECONDS_PER_UNIT = 1.8e-9  # CPU seconds per particle × step × (components + SCORE_OVERHEAD), one core
 COST_BUDGET = 1_670_000_000  # ≈ 3 s, work_budget.BUDGET_S: every lesson's defaults fit; a few two-moons sweeps at extreme h do not
 MALA_COST = 4.5  # a MALA sweep's cost over ULA's (two moons at lesson 1's defaults: 7.5 s against 1.7 s)
+EULER_LAMBDAS = {"euler_maruyama": 1.0, "probability_flow": 0.0}  # the backward samplers with a closed form
 POINT_START = IsotropicGaussian((-2.0, 2.0), 0.0)  # simulate._start_cloud's "point" start
 
 
@@ -108,12 +110,15 @@ def point_settings(page_name: str, settings: Settings) -> tuple[Settings, ...]:
 
 def cost(page_name: str, settings: Settings) -> int:
     """The sweep's estimated cost: Σ particles × steps × clouds × (score components + SCORE_OVERHEAD),
-    clouds = SPLIT_PANELS on the splitting lesson, MALA_COST for a MALA chain, else 1."""
+    clouds = SPLIT_PANELS on the splitting lesson, MALA_COST for a MALA chain, the sampler's score
+    evaluations per step on the backward lesson, else 1."""
     points = point_settings(page_name, settings)
     components = 0 if page_name == "forward" else simulate.dataset(settings).num_components
     clouds = SPLIT_PANELS if page_name == "splitting" else 1
     if page_name == "langevin" and settings.langevin_step == "mala":
         clouds = MALA_COST
+    if page_name == "backward":
+        clouds = SAMPLERS[settings.sampler].evaluations_per_step
     steps = sum(point.particles * taken(page_name, point, point.step_size)[1] for point in points)
     return round(steps * clouds * (components + SCORE_OVERHEAD))
 
@@ -193,7 +198,8 @@ def closed_form(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """KL of the chain's exact law to the exact final law (MATH §11) at step sizes spanning
     ``step_sizes`` (P,), those included, and what it is; empty arrays and "" when the data are not
-    one isotropic Gaussian or the chain is MALA;  -> h (C,), KL (C,), note."""
+    one isotropic Gaussian, or the chain is MALA or a backward sampler other than Euler–Maruyama;
+    -> h (C,), KL (C,), note."""
     data = isotropic(simulate.dataset(settings))
     chain = None if data is None else _chain_kl(page_name, settings, data)
     if chain is None or len(step_sizes) == 0:
@@ -212,7 +218,8 @@ def _chain_kl(
     page_name: str, settings: Settings, data: IsotropicGaussian
 ) -> tuple[Callable[[float, int], float], str] | None:
     """KL(law of the page's chain after S steps of h ‖ exact final law) as a function of (h, S), for
-    data N(μ, s² I), and what it is; None for MALA, whose accept/reject step is not linear."""
+    data N(μ, s² I), and what it is; None for MALA, whose accept/reject step is not linear, and for
+    the backward samplers other than Euler–Maruyama (λ from the slider) and the probability-flow ODE."""
     if page_name == "langevin" and settings.langevin_step == "mala":
         return None
     if page_name == "langevin":
@@ -244,9 +251,12 @@ def _chain_kl(
             ),
             "Euler–Maruyama's law at T",
         )
+    if settings.sampler not in EULER_LAMBDAS:
+        return None
+    lam = EULER_LAMBDAS[settings.sampler] if settings.sampler != simulate.EULER_MARUYAMA else settings.lam
     return (
         lambda _, steps: step_bias.gaussian_kl(
-            step_bias.euler_backward_law(data, settings.t_end, steps, settings.lam), data
+            step_bias.euler_backward_law(data, settings.t_end, steps, lam), data
         ),
         "the backward chain's law at t = 0, from N(0, I)",
     )

@@ -7,6 +7,7 @@ page. A value in the address that is not allowed falls back to the default with 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 import streamlit as st
@@ -34,7 +35,7 @@ def controls(page: Page) -> Settings:
     for note in st.session_state.pop("_url_notes", []):  # shown once, gone at the next interaction
         st.info(note, icon=":material/link_off:")
     for name in page.controls:
-        _widget(name)
+        _widget(name, page.control_label(name))
     st.button(
         "Reset to defaults",
         key=f"_reset_{page.name}",
@@ -100,9 +101,9 @@ def url_names(settings: Settings, names: tuple[str, ...]) -> tuple[str, ...]:
     return (*names, "points", "bandwidth") if settings.dataset == "custom" and settings.points else names
 
 
-def _widget(name: str) -> None:
+def _widget(name: str, label: str) -> None:
     option = OPTIONS[name]
-    label, show = option.label, (lambda value: format_value(name, value))
+    show = functools.partial(format_value, name)
     if option.widget == "selectbox":
         st.selectbox(label, option.values, format_func=show, key=name)
     elif option.widget == "segmented":

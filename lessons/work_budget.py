@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
+from core.samplers import SAMPLERS
 from lessons import noise_bands, score_learning, simulate, step_sweep
 from lessons.settings import OPTIONS, Settings, format_value
 
@@ -87,11 +88,17 @@ def _components(data_only: Settings) -> int:
 
 
 def simulation_seconds(page_name: str, settings: Settings) -> float:
-    """CPU seconds of the run: particles × steps × (a + b K) ns, MALA_FACTOR times more for MALA."""
+    """CPU seconds of the run: particles × steps × (a + b K) ns, MALA_FACTOR times more for MALA, and
+    on the backward lesson as many times more as its sampler evaluates the score per step."""
     a, b = SIMULATION_NS.get(page_name, (0.0, 0.0))
     components = mixture_components(settings)
-    factor = MALA_FACTOR if page_name == "langevin" and settings.langevin_step == "mala" else 1.0
-    return factor * settings.particles * steps(page_name, settings) * (a + b * components) * 1e-9
+    count = steps(page_name, settings)
+    factor = 1.0
+    if page_name == "langevin" and settings.langevin_step == "mala":
+        factor = MALA_FACTOR
+    elif page_name == "backward":
+        factor = SAMPLERS[settings.sampler].evaluations(count) / count
+    return factor * settings.particles * count * (a + b * components) * 1e-9
 
 
 def readout_seconds(page_name: str, settings: Settings) -> float:

@@ -125,6 +125,17 @@ def test_backward_with_lambda_0_has_smooth_paths_and_a_smaller_final_kl_at_this_
         assert roughness(ode.xs) < roughness(sde.xs) / 3
 
 
+def test_backward_with_dpm_solver_has_under_half_the_final_kl_ignores_lambda_and_is_still_off():
+    assert "Choose the **sampler DPM-Solver++(2M)** at the default h" in prompt_text("backward")
+    solver, euler = final_fit("backward", sampler="dpm_solver_2m"), final_fit("backward")
+    for (_, solver_fit), (_, euler_fit) in zip(solver, euler, strict=True):
+        assert solver_fit.excess[-1] < 0.5 * euler_fit.excess[-1]
+        assert not solver_fit.matches
+    page = registry.page("backward")
+    without_noise = page.run(replace(page.defaults, sampler="dpm_solver_2m", lam=0.0))
+    np.testing.assert_array_equal(without_noise.xs, solver[0][0].xs)
+
+
 def roughness(xs: np.ndarray) -> float:
     """Mean squared second difference of the paths between frames: 0 for straight, smooth paths."""
     return float(np.mean(np.diff(xs[:, :200], n=2, axis=0) ** 2))
