@@ -1,5 +1,5 @@
-"""Lesson 7's charts (MATH §9): the error of each sampler against its budget of score evaluations on
-log–log axes over the grey sampling-noise band, and the final clouds side by side over the exact p₀.
+"""Lesson 7's race chart (MATH §9): the error of each sampler against its budget of score evaluations
+on log–log axes over the grey sampling-noise band (its clouds are ``figures.cloud_animation``).
 Pure: arrays in, plotly.js figure dicts out, no Streamlit.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons import order_fit, readout_figures, traces
+from lessons import order_fit, readout_figures
 from lessons.readout_figures import BAND_FILL, BAND_LABEL
 from lessons.still_figures import MARGIN
 from lessons.sweep_figures import BLEW_UP
@@ -100,24 +100,6 @@ def _legend_label(line: Line, band: float) -> str:
         return line.name
     slope = order_fit.slope_text(line.evaluations, line.errors, band).replace(" ", NO_BREAK)
     return f"{line.name}: {slope}"
-
-
-def clouds_figure(
-    clouds: Sequence[np.ndarray],
-    titles: Sequence[str],
-    colours: Sequence[str],
-    *,
-    extent: float,
-    grid: np.ndarray,
-    density: np.ndarray,
-    height: int = 340,
-) -> dict:
-    """Final clouds (N, 2) side by side over the contour lines of p₀ (G, G), one titled panel each."""
-    data = []
-    for column, (cloud, title, colour) in enumerate(zip(clouds, titles, colours, strict=True)):
-        data.append(traces.on_panel(traces.density_line(density, grid), column))
-        data.append(traces.on_panel(traces.cloud_trace(cloud, colour, 3.0, title), column))
-    return {"data": data, "layout": traces.titled_row(len(clouds), extent, titles, height)}
 
 
 def _line(line: Line, foot: float) -> dict:

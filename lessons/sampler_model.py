@@ -29,6 +29,7 @@ FLOOR = "exact_posterior"
 FLOOR_BUDGETS = (1, 5, 10, 20)  # exact at any step count: measured at a few budgets, from one step
 FLOOR_GRID = "uniform"  # no Tweedie step, whose blur would be the only error left
 FLOOR_LABEL = "exact posterior"
+ANIMATION_FRAMES = 20  # the clouds' animation: after k / 20 of the budget's evaluations, k = 0 … 20
 # The most work a race may ask, in particle × component × score evaluations summed over its runs: the
 # costliest preset race (200 evaluations, 160 components, 500 particles) took 2.6 s of one core (load 1),
 # under the server's 3 s per request; own data of up to 300 points can ask more.
@@ -138,6 +139,34 @@ def measure(settings: Settings, spec: RunSpec) -> Measured:
         size = noise_bands.kl_size(len(cloud))
         excess = divergence.kl_to_exact(cloud[:size], data) - band(settings)[0]
     return Measured(spec, steps, sampler.evaluations(steps), excess, cloud.numpy())
+
+
+def spent_after(sampler: GridSampler, steps: int) -> list[int]:
+    """Score evaluations spent after j = 0 … S = ``steps`` steps of a run of S steps: every step but
+    the last costs ``evaluations_per_step``, the last what ``sampler.evaluations`` says is left."""
+    per_step = sampler.evaluations_per_step
+    return [per_step * j for j in range(steps)] + [sampler.evaluations(steps)]
+
+
+def allowances(budget: int, frames: int = ANIMATION_FRAMES) -> list[int]:
+    """The evaluations each frame of the clouds' animation has spent: 0 to ``budget`` in at most
+    ``frames`` even parts (one per evaluation when the budget is smaller), rounded."""
+    parts = min(frames, budget)
+    return [round(k * budget / parts) for k in range(parts + 1)]
+
+
+def animate(settings: Settings, spec: RunSpec, budget: int) -> np.ndarray:
+    """The run of ``spec`` (the same noise and steps as ``measure``) as it spends ``budget``: frame k
+    is the cloud after the last step whose evaluations fit ``allowances(budget)[k]`` (the start when
+    none does; the last finite cloud after a blow-up);  -> (F, N, 2) float32."""
+    data, sampler = dataset(settings), sampler_on(spec)
+    generator = torch.Generator().manual_seed(settings.seed)
+    start = torch.randn(settings.particles, 2, generator=generator)
+    steps = steps_within(sampler, spec.budget)
+    xs = sampler.sample(data, start, t_end=T_END, num_steps=steps, generator=generator).xs.numpy()
+    spent = spent_after(sampler, steps)[: len(xs)]  # (S + 1,), fewer after a blow-up
+    taken = [max(j for j, cost in enumerate(spent) if cost <= allowed) for allowed in allowances(budget)]
+    return xs[taken]
 
 
 def band(settings: Settings) -> tuple[float, float]:

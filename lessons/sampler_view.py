@@ -1,6 +1,6 @@
 """Lesson 7's layout (MATH §9): the race of the samplers, each run cached for every session, drawn
-as the error-against-budget chart, the final clouds side by side and a line of numbers per cloud;
-then the denoiser view (lessons/denoiser_view.py).
+as the error-against-budget chart, the clouds side by side (animated as they spend the budget) and a
+line of numbers per cloud; then the denoiser view (lessons/denoiser_view.py).
 
 Each run is its own cache entry, keyed by the data, the particles, the seed and the run itself, so
 a new budget, grid or sampler only runs what is not there yet (with a progress bar).
@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from core.time_grids import GRIDS
-from lessons import denoiser_view, downloads, engine_cache, sampler_figures, simulate
+from lessons import denoiser_view, downloads, engine_cache, figures, sampler_figures, simulate
 from lessons import sampler_model as model
 from lessons.figures import COLOURS
 from lessons.presenter import PROJECTOR_FONT, presenting, show
@@ -24,6 +24,7 @@ from lessons.settings import GRID_LABELS, SAMPLER_LABELS, Settings
 OTHER_GRID_DASHES = ("dash", "dot")  # the chosen samplers on the two grids not chosen
 LEGEND_STYLES = {"solid": "solid", "dash": "dashed", "dot": "dotted"}  # plotly's dashes as CSS borders
 CACHE_ENTRIES = 4096  # ≈ 4 kB per run at 500 particles
+ANIMATION_ENTRIES = 256  # ≈ 84 kB per animated run at 500 particles (21 frames)
 
 
 def samplers_layout(page: Page, settings: Settings) -> None:
@@ -42,7 +43,9 @@ def samplers_layout(page: Page, settings: Settings) -> None:
     st.caption(caption(settings))
     shown = model.panels(settings, measured)
     density = simulate.density_image(simulate.dataset(settings))  # (G, G): p₀
-    figure = _clouds_chart(shown, density)
+    figure = _clouds_chart(settings, shown, density)
+    if figure is None:
+        return
     show(figure, "cloud")
     for run in shown:
         st.markdown(readout(run, margin))
@@ -109,21 +112,39 @@ def _line(settings: Settings, key: tuple[str, str], runs: tuple[model.Measured, 
     return sampler_figures.Line(name, evaluations, errors, colour, dash)
 
 
-def _clouds_chart(shown: tuple[model.Measured, ...], density: np.ndarray) -> dict:
-    """The final clouds side by side over p₀'s ``density`` image, titled by sampler and budget."""
-    titles = [_panel_title(run) for run in shown]
-    colours = [
-        COLOURS["reference"] if run.spec.sampler == model.FLOOR else sampler_colour(run.spec.sampler)
-        for run in shown
+def _clouds_chart(settings: Settings, shown: tuple[model.Measured, ...], density: np.ndarray) -> dict | None:
+    """The clouds side by side over p₀'s ``density`` image, titled by sampler and budget, animated as
+    they spend the budget (``model.animate``: the same runs, every step kept); None when the server
+    could not run them (``engine_cache.guarded`` said why)."""
+    specs = tuple(run.spec for run in shown)
+    clouds = engine_cache.guarded(lambda chosen: _animations(chosen, specs), settings)
+    if clouds is None:
+        return None
+    panels = [
+        figures.Panel(_panel_title(run), xs, _colour(run), density)
+        for run, xs in zip(shown, clouds, strict=True)
     ]
-    return sampler_figures.clouds_figure(
-        [run.cloud for run in shown],
-        titles,
-        colours,
-        extent=simulate.EXTENT,
-        grid=simulate.GRID,
-        density=density,
-    )
+    labels = [
+        f"{spent} of {settings.evaluations} score evaluations spent"
+        for spent in model.allowances(settings.evaluations)
+    ]
+    return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=420)
+
+
+def _animations(settings: Settings, specs: tuple[model.RunSpec, ...]) -> tuple[np.ndarray, ...]:
+    """``model.animate`` of each of ``specs`` at the settings' budget, cached one by one."""
+    key = model.run_settings(settings)
+    return tuple(_animated(key, spec, settings.evaluations) for spec in specs)
+
+
+@st.cache_data(max_entries=ANIMATION_ENTRIES, show_spinner=False)
+def _animated(key: Settings, spec: model.RunSpec, budget: int) -> np.ndarray:
+    """``model.animate`` on one of the server's cores, cached per (data, particles, seed, run, budget)."""
+    return engine_cache.on_a_core(lambda: model.animate(key, spec, budget))
+
+
+def _colour(run: model.Measured) -> str:
+    return COLOURS["reference"] if run.spec.sampler == model.FLOOR else sampler_colour(run.spec.sampler)
 
 
 def _panel_title(run: model.Measured) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, chart_json, open_page, particles_of, widget
 from test_presenter import font_sizes
@@ -159,3 +160,56 @@ def test_prompt_the_exact_posterior_panel_is_within_noise_after_one_step_and_one
         floor = panel_runs(results, evaluations=5)[-1]
         assert (floor.steps, floor.evaluations) == (1, 1)
         assert floor.excess <= margin
+
+
+# --- the animated clouds -----------------------------------------------------------------------------
+
+
+def test_the_animation_starts_every_panel_from_the_same_noise_and_ends_on_the_measured_cloud():
+    settings = replace(LESSON.defaults, sampler="heun", second_sampler="ddpm", evaluations=20)
+    key = model.run_settings(settings)
+    shown = model.panels(settings, race(sampler="heun", second_sampler="ddpm", evaluations=20)[0])
+    animations = [model.animate(key, run.spec, settings.evaluations) for run in shown]
+    frames = len(model.allowances(settings.evaluations))
+    for run, xs in zip(shown, animations, strict=True):
+        assert xs.shape == (frames, settings.particles, 2)
+        np.testing.assert_array_equal(xs[0], animations[0][0])
+        np.testing.assert_array_equal(xs[-1], run.cloud)
+    floor = animations[-1]  # one step, one evaluation: done from the first frame that allows it
+    assert model.allowances(20)[1] == 1
+    np.testing.assert_array_equal(floor[1], floor[-1])
+    assert not np.array_equal(floor[0], floor[1])
+
+
+def test_each_frame_shows_the_last_step_whose_evaluations_fit_what_the_frame_allows():
+    heun = model.sampler_on(model.RunSpec("heun", "uniform", 20))
+    steps = model.steps_within(heun, 20)
+    spent = model.spent_after(heun, steps)
+    assert spent[:3] == [0, 2, 4] and spent[-1] == heun.evaluations(steps) <= 20
+    assert model.allowances(200) == list(range(0, 201, 10))
+    assert model.allowances(5) == [0, 1, 2, 3, 4, 5]
+    settings = replace(LESSON.defaults, particles=100)
+    spec = model.RunSpec("heun", "uniform", 20)
+    xs = model.animate(model.run_settings(settings), spec, 20)
+    full = heun.sample(
+        model.dataset(settings),
+        torch.randn(100, 2, generator=torch.Generator().manual_seed(settings.seed)),
+        t_end=model.T_END,
+        num_steps=steps,
+        generator=torch.Generator().manual_seed(settings.seed),
+    )
+    # frame k allows k evaluations: Heun's j-th step is done once 2 j fit; Heun's ODE is deterministic,
+    # so a run from the same start replays the animated one step by step
+    for k, allowed in enumerate(model.allowances(20)):
+        j = max(i for i, cost in enumerate(spent) if cost <= allowed)
+        np.testing.assert_allclose(xs[k], full.xs[j].numpy(), atol=1e-6)
+
+
+def test_the_page_animates_the_clouds_with_a_slider_of_evaluations_spent():
+    at = open_page("samplers")
+    spec = json.loads(chart_json(at, "cloud"))
+    labels = [step["label"] for step in spec["layout"]["sliders"][0]["steps"]]
+    budget = LESSON.defaults.evaluations
+    assert labels[0] == f"0 of {budget} score evaluations spent"
+    assert labels[-1] == f"{budget} of {budget} score evaluations spent"
+    assert len(spec["frames"]) == len(labels) == len(model.allowances(budget))
