@@ -41,7 +41,9 @@ def duality_layout(page: Page, settings: Settings) -> None:
     show(duality_figures.convergence_figure(run, measured), "convergence_chart")
     _say(convergence_caption(measured, settings.t_end))
     st.subheader("The grid picture", anchor=False)
-    picture = _grid(simulation_settings(settings))
+    picture = engine_cache.guarded(lambda chosen: _grid(simulation_settings(chosen)), settings)
+    if picture is None:
+        return
     show(duality_figures.grid_figure(picture, extent=GRID_EXTENT, grid=simulate.GRID), "grid_picture")
     _say(grid_caption(picture))
 

@@ -308,7 +308,10 @@ def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> 
     if refused := work_budget.generation_refusal(settings, len(trained.snapshots)):
         st.warning(refused, icon=":material/tune:")
         return
-    run = learned(settings, (network_key(settings), len(trained.losses)), trained)
+    network = (network_key(settings), len(trained.losses))
+    run = engine_cache.guarded(lambda chosen: learned(chosen, network, trained), settings)
+    if run is None:
+        return
     show(lesson_figures.learned_figure(run), "cloud")
     st.markdown(
         f"**KL to the data:** exact score `{run.exact_kl:.3f}` nats, learned score "
