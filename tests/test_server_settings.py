@@ -69,3 +69,9 @@ def test_an_unforeseen_error_on_own_data_is_one_plain_line_and_logs_no_points(ca
     assert "RuntimeError" in caplog.text
     first = np.random.default_rng(3).normal(size=(40, 2))[0, 0]
     assert repr(float(first))[:8] not in caplog.text
+
+
+def test_the_server_runs_no_full_garbage_collection_after_every_run_or_tick():
+    # Streamlit's default collects every generation after each run, fragment ticks included: with a class
+    # joined that was about half the server's processor (bench/RESULTS.md, "Class mode")
+    assert CONFIG["runner"]["postScriptGC"] is False
