@@ -13,6 +13,7 @@ import html
 import streamlit as st
 
 from lessons import (
+    classroom,
     downloads,
     duality_view,
     engine_cache,
@@ -39,6 +40,7 @@ def lesson_view(name: str) -> None:
     left, right = st.container(key="lesson_view").columns([1.8, 3], gap="medium")
     with left:
         settings = controls(page)
+    classroom.send_settings()  # a teacher's move reaches the class from this run, not the bar's next tick
     with right:
         LAYOUTS[page.layout](page, settings)
 

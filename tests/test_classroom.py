@@ -3,6 +3,7 @@ share a room (the in-process backend). Each ``run()`` of a session stands for on
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,15 @@ def test_students_joining_by_code_or_link_show_the_teachers_page_and_settings():
     for student in (typed, linked):
         poll(student)
         assert shown(student, "step_size") == 1.0
+
+
+def test_a_teachers_move_reaches_the_room_from_the_run_that_draws_it_not_the_next_poll():
+    teacher, code = start_class()
+    checked(teacher.select_slider(key="step_size").set_value(1.0).run())
+    view = backend.room_store().view(code, time.time())
+    assert dict(view.broadcast.query)["step_size"] == "1"
+    student = poll(app(**{"class": code}))
+    assert shown(student, "step_size") == 1.0
 
 
 def test_a_student_follows_the_teacher_to_another_page():

@@ -229,6 +229,21 @@ def _teacher_live() -> None:
         _teacher_question(question, view)
 
 
+def send_settings() -> None:
+    """A teacher's settings to the room from the run that has just drawn the controls: a move reaches
+    the class now, not at the bar's next tick (its frame stays the one last reported; the bar's tick
+    sends the new chart's). Nothing for anyone else."""
+    if not _is_teacher():
+        return
+    store, code, now = room_store(), st.session_state[CODE], time.time()
+    view = store.view(code, now)
+    if view is None:
+        return
+    broadcast = _teacher_broadcast(view.broadcast.frame)
+    if broadcast is not None and broadcast != view.broadcast:
+        store.publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
+
+
 def _teacher_broadcast(frame: int | None) -> Broadcast | None:
     """The teacher's screen now: page, its settings as its address carries them, frame, question;
     None on a lesson page whose controls have not been drawn yet (its settings are not known)."""
