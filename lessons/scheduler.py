@@ -1,7 +1,8 @@
 """Fair sharing of the server's cores between sessions, and cancellation of runs nobody waits for.
 
 At most ``CORES`` simulations run at once (one per core: each session's torch uses one thread); a run
-that finds every core busy waits for one, looking every POLL_S whether it is still wanted. A running
+that finds every core busy waits for one in a first-come, first-served queue, looking every POLL_S
+whether it is still wanted. A running
 simulation looks every CHECK_S, from a profile hook on its own thread (the engine in core/ needs no
 hook of its own): when its session is gone or has asked for a newer rerun, the check raises and the
 run unwinds within a few tens of milliseconds, leaving nothing in any cache.
@@ -12,6 +13,7 @@ Streamlit script run says whether it is still wanted.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import sys
@@ -35,11 +37,20 @@ class MustWait(Exception):
 
 
 class Cores:
-    """A semaphore of ``count`` cores, re-entrant per thread (a run inside a run keeps its core)."""
+    """``count`` cores handed out first come, first served, re-entrant per thread (a run inside a run
+    keeps its core).
+
+    A run that finds a core free and nobody waiting takes it at once (``run``); otherwise it queues
+    (``holding``) and gets a core when every run queued before it has one. A waiter that looks
+    whether it is still wanted keeps its place: without the queue, each look (every POLL_S) sent it
+    back behind the newer arrivals, and under a class's arrival some page loads waited over 30 s.
+    """
 
     def __init__(self, count: int) -> None:
         self.count = count
-        self._free = threading.BoundedSemaphore(count)
+        self._changed = threading.Condition()
+        self._free = count
+        self._queue: collections.deque[object] = collections.deque()  # waiting runs, oldest first
         self._local = threading.local()
 
     @property
@@ -47,35 +58,66 @@ class Cores:
         """Whether this thread holds a core."""
         return getattr(self._local, "held", False)
 
+    @property
+    def waiting(self) -> int:
+        """How many runs are queued for a core."""
+        with self._changed:
+            return len(self._queue)
+
     def run(self, compute: Callable[[], Result], check: Check) -> Result:
-        """``compute()`` on a core, checked for cancellation every CHECK_S; MustWait if none is free."""
+        """``compute()`` on a core, checked for cancellation every CHECK_S; MustWait if none is free or
+        other runs are waiting for one (they come first)."""
         if self.held_here:
             return checked(compute, check)
-        if not self._free.acquire(blocking=False):
-            raise MustWait
+        with self._changed:
+            if not self._free or self._queue:
+                raise MustWait
+            self._free -= 1
         with self._held():
             return checked(compute, check)
 
     @contextlib.contextmanager
     def holding(self, check: Check) -> Iterator[None]:
-        """Wait for a core (``check`` every POLL_S), then hold it for the block."""
+        """Queue for a core (``check`` every POLL_S while waiting), then hold it for the block."""
         if self.held_here:
             yield
             return
-        while not self._free.acquire(timeout=POLL_S):
-            check()
+        place = object()
+        with self._changed:
+            self._queue.append(place)
+        try:
+            while not self._take(place):
+                check()
+        except BaseException:
+            with self._changed:
+                self._queue.remove(place)
+                self._changed.notify_all()
+            raise
         with self._held():
             yield
 
+    def _take(self, place: object) -> bool:
+        """Give ``place`` a core if it is first in the queue and one is free; else wait up to POLL_S."""
+        with self._changed:
+            if self._queue[0] is place and self._free:
+                self._queue.popleft()
+                self._free -= 1
+                self._changed.notify_all()  # the next in line may find a core free too
+                return True
+            self._changed.wait(POLL_S)
+            return False
+
     @contextlib.contextmanager
     def _held(self) -> Iterator[None]:
-        """Mark the core just acquired as this thread's for the block, then release it."""
+        """Mark the core just taken as this thread's for the block, then give it back."""
         self._local.held = True
         try:
             yield
         finally:
             self._local.held = False
-            self._free.release()
+            with self._changed:
+                self._free += 1
+                self._changed.notify_all()
 
 
 def checked(compute: Callable[[], Result], check: Check) -> Result:

@@ -157,3 +157,52 @@ def test_a_newer_rerun_of_the_fragment_being_drawn_supersedes_it():
 )
 def test_a_run_is_not_superseded_by_what_does_not_redraw_it(context):
     assert not scheduler.fragment_superseded(context)
+
+
+def test_waiting_runs_get_a_core_in_the_order_they_came_and_keep_their_place_while_they_look():
+    cores, running = scheduler.Cores(1), FakeSession()
+    busy, _ = in_thread(lambda: cores.run(running.simulate, running.check))
+    running.started.wait()
+    order, threads = [], []
+    for name in ("first", "second", "third"):
+        looked = threading.Event()
+
+        def wait_in_line(name=name, looked=looked) -> None:
+            def check() -> None:  # looks every POLL_S, as a waiting page does
+                looked.set()
+
+            with cores.holding(check):
+                order.append(name)
+
+        threads.append(in_thread(wait_in_line)[0])
+        looked.wait()  # queued, and has looked at least once
+    assert cores.waiting == 3
+    with pytest.raises(scheduler.MustWait):  # a newcomer does not jump the queue
+        cores.run(lambda: None, FakeSession().check)
+    running.leave()
+    busy.join()
+    for thread in threads:
+        thread.join()
+    assert order == ["first", "second", "third"]
+    assert cores.waiting == 0 and cores.run(lambda: "free", FakeSession().check) == "free"
+
+
+def test_a_waiting_run_that_leaves_gives_its_place_to_the_next():
+    cores, running, leaving = scheduler.Cores(1), FakeSession(), FakeSession()
+    busy, _ = in_thread(lambda: cores.run(running.simulate, running.check))
+    running.started.wait()
+
+    def wait(session: FakeSession) -> str:
+        with cores.holding(session.check):
+            return "ran"
+
+    gone, gone_outcome = in_thread(lambda: wait(leaving))
+    staying, staying_outcome = in_thread(lambda: wait(FakeSession()))
+    while cores.waiting < 2:
+        threading.Event().wait(0.01)
+    leaving.leave()
+    gone.join()
+    running.leave()
+    busy.join()
+    staying.join()
+    assert isinstance(gone_outcome["error"], Gone) and staying_outcome == {"result": "ran"}
