@@ -3,9 +3,11 @@ protocol to real app servers (what a browser tab sends: reruns, fragment ticks, 
 browser, no chart drawing). Measures (1) the time from the teacher's step-size move to each student's
 session finishing the run that shows it, and (2) the time from a student's answer to the teacher's
 tally counting it. One server (in-process rooms), or two servers sharing rooms through a redis-server
-of the bench's own (students split between them, the teacher on the first).
+of the bench's own (students split between them, the teacher on the first). With ``--browsers K``, K
+more students join in real headless Chromium tabs (bench/browser's instrumented sessions, on the
+last server), and (3) the time from the move to each tab's charts showing other data is measured too.
 
-    .venv/bin/python -m bench.class_mode --students 30 [--redis]
+    .venv/bin/python -m bench.class_mode --students 28 --browsers 2 [--redis]
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ import time
 from pathlib import Path
 
 import websockets
+from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench.browser.session import new_session
 from harness import server
+from harness.server import CHROMIUM, CHROMIUM_ARGS
 from lessons.classroom.redis_rooms import local_redis_server
 
 MOVES = ("0.1", "0.05", "0.1", "0.05", "0.1", "0.05")  # the teacher's step sizes, one move each
@@ -139,7 +144,51 @@ def step_in(query: str) -> str | None:
     return found.group(1) if found else None
 
 
-async def class_run(urls: list[str], students: int) -> dict:
+class BrowserStudent:
+    """A student in a real headless Chromium tab (bench/browser's instrumented session), for the time
+    from the teacher's move to the moment this tab's charts show other data (lab.js)."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    async def mark(self) -> None:
+        await self.session.page.evaluate("() => window.__lab.mark()")
+
+    async def shown_at(self, deadline: float) -> float | None:
+        """When (time.time() seconds) a chart first changed after ``mark``, or None by ``deadline``."""
+        page = self.session.page
+        while time.time() < deadline:
+            changed = await page.evaluate(
+                "() => window.__lab.firstChange === null ? null"
+                " : (performance.timeOrigin + window.__lab.firstChange) / 1000"
+            )
+            if changed is not None:
+                return changed
+            await asyncio.sleep(0.05)
+        return None
+
+
+async def open_browsers(playwright, base: str, code: str, count: int) -> tuple[object, list[BrowserStudent]]:
+    """``count`` Chromium tabs joined with the class link, their charts drawn."""
+    if not count:
+        return None, []
+    browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    tabs = [await new_session(browser, f"{base}/?class={code}") for _ in range(count)]
+    for tab in tabs:  # on the teacher's page (lesson 1), its animated chart drawn, the run over
+        await tab.page.wait_for_function(
+            "() => location.pathname.endsWith('/langevin') && window.__lab.cloud() !== undefined"
+            " && window.__lab.loaded()",
+            timeout=120_000,
+        )
+    return browser, [BrowserStudent(tab) for tab in tabs]
+
+
+async def class_run(urls: list[str], students: int, browsers: int = 0) -> dict:
+    async with async_playwright() as playwright:
+        return await _class_run(urls, students, browsers, playwright)
+
+
+async def _class_run(urls: list[str], students: int, browsers: int, playwright) -> dict:
     teacher = Client(urls[0])
     await teacher.open("langevin", "particles=200")
     await teacher.wait_for(lambda: "Start a class" in teacher.widgets and teacher.queries)
@@ -154,22 +203,33 @@ async def class_run(urls: list[str], students: int) -> dict:
         await asyncio.sleep(0.2)  # students arrive one after another
     for pupil in pupils:
         await pupil.wait_for(lambda p=pupil: step_in(p.query) == step_in(teacher.query), timeout=JOIN_WAIT_S)
-    follow = await moves(teacher, pupils)
+    base = urls[-1].replace("ws://", "http://").removesuffix("/_stcore/stream")
+    browser, tabs = await open_browsers(playwright, base, code, browsers)
+    follow, drawn = await moves(teacher, pupils, tabs)
     print(
         f"teacher move -> student shows it: {summary(follow)} (target p95 <= {FOLLOW_TARGET_S} s)", flush=True
     )
+    if tabs:
+        print(f"teacher move -> a browser student's chart changes: {summary(drawn)}", flush=True)
     tally = await answers(teacher, pupils)
     for client in (teacher, *pupils):
         await client.close()
-    return {"follow": follow, "tally": tally}
+    if browser is not None:
+        await browser.close()
+    return {"follow": follow, "tally": tally, "drawn": drawn}
 
 
-async def moves(teacher: Client, pupils: list[Client]) -> list[float]:
-    """Seconds from each teacher move to each student's run showing it (inf: not within WAIT_S)."""
-    latencies = []
+async def moves(
+    teacher: Client, pupils: list[Client], tabs: list[BrowserStudent]
+) -> tuple[list[float], list[float]]:
+    """Seconds from each teacher move to each student's run showing it, and to each browser tab's
+    charts changing (inf: not within WAIT_S)."""
+    latencies, drawn = [], []
     for value in MOVES:
         await asyncio.sleep(SETTLE_S)
-        moved = time.perf_counter()
+        for tab in tabs:
+            await tab.mark()
+        moved, moved_epoch = time.perf_counter(), time.time()
         await teacher.select("step_size", value)
         deadline = moved + WAIT_S
         for pupil in pupils:
@@ -178,7 +238,10 @@ async def moves(teacher: Client, pupils: list[Client]) -> list[float]:
                 shown = next((w for w, q in pupil.queries if w >= moved and step_in(q) == value), None)
                 await asyncio.sleep(0.02)
             latencies.append((shown - moved) if shown is not None else float("inf"))
-    return latencies
+        for tab in tabs:
+            changed = await tab.shown_at(moved_epoch + WAIT_S)
+            drawn.append((changed - moved_epoch) if changed is not None else float("inf"))
+    return latencies, drawn
 
 
 async def answers(teacher: Client, pupils: list[Client]) -> list[float]:
@@ -223,7 +286,7 @@ def summary(values: list[float]) -> str:
     )
 
 
-def with_servers(count: int, redis_url: str, folder: Path, students: int) -> dict:
+def with_servers(count: int, redis_url: str, folder: Path, students: int, browsers: int = 0) -> dict:
     env = dict(server.SERVER_ENV)
     if redis_url:
         server.SERVER_ENV["REDIS_URL"] = redis_url
@@ -233,7 +296,7 @@ def with_servers(count: int, redis_url: str, folder: Path, students: int) -> dic
                 stack.enter_context(server.streamlit_server(folder / f"app{i}.log"))[0] for i in range(count)
             ]
             urls = [base.replace("http://", "ws://") + "/_stcore/stream" for base in bases]
-            return asyncio.run(class_run(urls, students))
+            return asyncio.run(class_run(urls, students, browsers))
     finally:
         server.SERVER_ENV.clear()
         server.SERVER_ENV.update(env)
@@ -243,19 +306,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--redis", action="store_true", help="two app servers sharing rooms through Redis")
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        default=0,
+        help="of the students, this many in real Chromium tabs (charts drawn)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         load = os.getloadavg()
         if args.redis:
             with local_redis_server(Path(folder), server.free_port()) as url:
-                result = with_servers(2, url, Path(folder), args.students)
+                result = with_servers(2, url, Path(folder), args.students, args.browsers)
         else:
-            result = with_servers(1, "", Path(folder), args.students)
+            result = with_servers(1, "", Path(folder), args.students, args.browsers)
     setup = "two servers + Redis" if args.redis else "one server, in-process rooms"
     print(f"{setup}; {args.students} students; nproc {os.cpu_count()}; load average before {load[0]:.1f}")
     print(
         f"teacher move -> student shows it: {summary(result['follow'])} (target p95 <= {FOLLOW_TARGET_S} s)"
     )
+    if result["drawn"]:
+        print(f"teacher move -> a browser student's chart changes: {summary(result['drawn'])}")
     print(f"answer -> teacher's tally: {summary(result['tally'])} (target p95 <= {TALLY_TARGET_S} s)")
 
 
