@@ -162,3 +162,24 @@ def test_students_on_another_app_process_follow_the_teacher_through_redis(browse
             assert shown_setting(student, "step_size", "select_slider") == "0.05"
             for context in contexts:
                 context.close()
+
+
+def test_a_students_bar_is_woken_by_the_teachers_move_without_waiting_for_its_tick(browser, tmp_path):
+    """A server whose class bars look at the room once a minute: the student follows the teacher's move
+    well before their bar's next look, because the server wakes it (lessons/classroom/push.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(server.SERVER_ENV, "LAB_CLASS_POLL_SECONDS", "60")
+        with server.streamlit_server(tmp_path / "slow-ticks.log") as (url, _):
+            contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+            teacher, student = [context.new_page() for context in contexts]
+            teacher.goto(f"{url}/langevin?particles=200")
+            teacher.wait_for_function(SETTLED, arg=1)
+            code = start_class(teacher)
+            student.goto(f"{url}/?class={code}")
+            student.wait_for_url(re.compile(r"/langevin"), timeout=FOLLOW_TIMEOUT_MS)
+            student.wait_for_function(SETTLED, arg=1)
+            set_step_size(teacher, "0.1")
+            same_charts(teacher, student)  # within FOLLOW_TIMEOUT_MS: far less than the bars' minute
+            assert shown_setting(student, "step_size", "select_slider") == "0.1"
+            for context in contexts:
+                context.close()
