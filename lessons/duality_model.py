@@ -18,7 +18,15 @@ from core import divergence, sde
 from core.mixture import GaussianMixture
 from lessons import noise_bands
 from lessons.settings import Settings
-from lessons.simulate import data_only, dataset, density_image, marginal_densities, num_frames, steps_for
+from lessons.simulate import (
+    backward_trajectory,
+    data_only,
+    dataset,
+    density_image,
+    marginal_densities,
+    num_frames,
+    steps_for,
+)
 
 KL_FRAMES = 11  # frames whose KL is estimated: 9 evenly spaced and 2 next to t = 0
 EXACT_DRAWS = 4000  # exact draws of p_t behind the Monte Carlo KL(p_t ‖ N(0, I))
@@ -85,7 +93,7 @@ def duality_run(settings: Settings) -> DualityRun:
         num_frames=frames,
     )
     starts = (forward.final, torch.randn(settings.particles, 2, generator=generator))
-    returned, from_noise = (_backward(data, start, settings, steps, frames, generator) for start in starts)
+    returned, from_noise = (backward_trajectory(data, start, settings, frames, generator) for start in starts)
     failed = returned.divergence or from_noise.divergence
     times = forward.times.numpy()
     if failed:
@@ -194,25 +202,6 @@ def _exact_kl_to_noise(data_settings: Settings, times: tuple[float, ...]) -> np.
 def standard_normal() -> GaussianMixture:
     """N(0, I) as a one-component mixture."""
     return GaussianMixture(torch.ones(1), torch.zeros(1, 2), torch.eye(2)[None])
-
-
-def _backward(
-    data: GaussianMixture,
-    start: torch.Tensor,
-    settings: Settings,
-    steps: int,
-    frames: int,
-    generator: torch.Generator,
-) -> sde.Trajectory:
-    return sde.backward(
-        data.marginal_score,
-        start,
-        t_end=settings.t_end,
-        num_steps=steps,
-        lam=settings.lam,
-        generator=generator,
-        num_frames=frames,
-    )
 
 
 def _kl(frames: np.ndarray, data: GaussianMixture, times: np.ndarray) -> np.ndarray:

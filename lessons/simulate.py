@@ -161,28 +161,34 @@ def _forward_variance_readouts(
 
 
 def backward_run(settings: Settings) -> Run:
-    """N(0, I) back to the data with the exact score (MATH §5): Euler–Maruyama at noise level λ, or
-    another sampler of ``core.samplers.SAMPLERS`` (MATH §9) on the uniform grid of the same S = T / h
-    steps, which ignores λ."""
+    """N(0, I) back to the data with the exact score (MATH §5), by ``backward_trajectory``."""
     data = dataset(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     start = torch.randn(settings.particles, 2, generator=generator)  # (N, 2): x_T ~ N(0, I)
-    steps, frames = steps_for(settings), num_frames(settings.particles)
-    if settings.sampler == EULER_MARUYAMA:
-        trajectory = sde.backward(
-            data.marginal_score,
-            start,
-            t_end=settings.t_end,
-            num_steps=steps,
-            lam=settings.lam,
-            generator=generator,
-            num_frames=frames,
-        )
-    else:
-        trajectory = SAMPLERS[settings.sampler].sample(
+    trajectory = backward_trajectory(data, start, settings, num_frames(settings.particles), generator)
+    return _package(trajectory, data, settings, _moment_readouts(trajectory.final, data))
+
+
+def backward_trajectory(
+    data: GaussianMixture, start: torch.Tensor, settings: Settings, frames: int, generator: torch.Generator
+) -> sde.Trajectory:
+    """The backward run from ``start`` (N, 2) at t = T with ``data``'s exact score, in S = T / h steps,
+    about ``frames`` of them kept: Euler–Maruyama at noise level λ, or another sampler of
+    ``core.samplers.SAMPLERS`` (MATH §9) on the same uniform grid, which ignores λ."""
+    steps = steps_for(settings)
+    if settings.sampler != EULER_MARUYAMA:
+        return SAMPLERS[settings.sampler].sample(
             data, start, t_end=settings.t_end, num_steps=steps, generator=generator, num_frames=frames
         )
-    return _package(trajectory, data, settings, _moment_readouts(trajectory.final, data))
+    return sde.backward(
+        data.marginal_score,
+        start,
+        t_end=settings.t_end,
+        num_steps=steps,
+        lam=settings.lam,
+        generator=generator,
+        num_frames=frames,
+    )
 
 
 def _start_cloud(start: str, target: GaussianMixture, count: int, generator: torch.Generator) -> torch.Tensor:

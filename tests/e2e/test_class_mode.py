@@ -4,6 +4,7 @@ tally counts each student once; a student has no way to reveal. Screenshots of b
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -141,6 +142,25 @@ def test_the_tally_counts_each_student_once_and_only_the_teacher_can_reveal(clas
     students[0].screenshot(path=str(screenshots / "class-student-revealed.png"))
 
 
+@contextlib.contextmanager
+def teacher_and_student(browser, teacher_base: str, student_base: str, page: str):
+    """A teacher on ``page`` of the server at ``teacher_base`` with a class started, and a student who
+    joined with the class link at ``student_base`` and has followed to that page; two contexts."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    teacher, student = [context.new_page() for context in contexts]
+    try:
+        teacher.goto(f"{teacher_base}/{page}?particles=200")
+        teacher.wait_for_function(SETTLED, arg=1)
+        code = start_class(teacher)
+        student.goto(f"{student_base}/?class={code}")
+        student.wait_for_url(re.compile(f"/{page}"), timeout=FOLLOW_TIMEOUT_MS)
+        student.wait_for_function(SETTLED, arg=1)
+        yield teacher, student
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def test_students_on_another_app_process_follow_the_teacher_through_redis(browser, request, tmp_path):
     """Two streamlit servers with REDIS_URL set: the teacher on one, a student on the other."""
     url = request.getfixturevalue("redis_url")
@@ -149,19 +169,11 @@ def test_students_on_another_app_process_follow_the_teacher_through_redis(browse
         with (
             server.streamlit_server(tmp_path / "a.log") as (first, _),
             server.streamlit_server(tmp_path / "b.log") as (second, _),
+            teacher_and_student(browser, first, second, "forward") as (teacher, student),
         ):
-            contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
-            teacher, student = [context.new_page() for context in contexts]
-            teacher.goto(f"{first}/forward?particles=200")
-            teacher.wait_for_function(SETTLED, arg=1)
-            code = start_class(teacher)
-            student.goto(f"{second}/?class={code}")
-            student.wait_for_url(re.compile(r"/forward"), timeout=FOLLOW_TIMEOUT_MS)
             set_step_size(teacher, "0.05")
             same_charts(teacher, student)
             assert shown_setting(student, "step_size", "select_slider") == "0.05"
-            for context in contexts:
-                context.close()
 
 
 def test_a_students_bar_is_woken_by_the_teachers_move_without_waiting_for_its_tick(browser, tmp_path):
@@ -169,17 +181,10 @@ def test_a_students_bar_is_woken_by_the_teachers_move_without_waiting_for_its_ti
     well before their bar's next look, because the server wakes it (lessons/classroom/push.py)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(server.SERVER_ENV, "LAB_CLASS_POLL_SECONDS", "60")
-        with server.streamlit_server(tmp_path / "slow-ticks.log") as (url, _):
-            contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
-            teacher, student = [context.new_page() for context in contexts]
-            teacher.goto(f"{url}/langevin?particles=200")
-            teacher.wait_for_function(SETTLED, arg=1)
-            code = start_class(teacher)
-            student.goto(f"{url}/?class={code}")
-            student.wait_for_url(re.compile(r"/langevin"), timeout=FOLLOW_TIMEOUT_MS)
-            student.wait_for_function(SETTLED, arg=1)
+        with (
+            server.streamlit_server(tmp_path / "slow-ticks.log") as (url, _),
+            teacher_and_student(browser, url, url, "langevin") as (teacher, student),
+        ):
             set_step_size(teacher, "0.1")
             same_charts(teacher, student)  # within FOLLOW_TIMEOUT_MS: far less than the bars' minute
             assert shown_setting(student, "step_size", "select_slider") == "0.1"
-            for context in contexts:
-                context.close()
