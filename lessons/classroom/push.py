@@ -7,7 +7,8 @@ Streamlit has no public call for a rerun that the browser did not ask for. This 
 bar's tick sends: the browser's last client state as a rerun of the bar's fragment, without any button
 press in it (a press is sent once, by the browser). Everything that touches Streamlit's internals is
 in this module; when they are not there (no server runtime, as under AppTest) nothing is woken and the
-ticks carry every change, as they do for students served by another replica.
+ticks carry every change. Students served by another replica are woken there: the change is announced
+through the room store (Redis pub/sub), and each server wakes its own students.
 """
 
 from __future__ import annotations
@@ -19,19 +20,23 @@ from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 
+from lessons.classroom.backend import room_store
+
 LOG = logging.getLogger("langevin_lab")
 _students: dict[str, dict[str, str]] = {}  # room code -> {session id: its student bar's fragment id}
 _lock = threading.Lock()
 
 
 def listen(code: str) -> None:
-    """Call from the student bar's fragment: this session is woken when room ``code`` changes."""
+    """Call from the student bar's fragment: this session is woken when room ``code`` changes, on this
+    server or, through the room store's announcements (Redis), on another one."""
     context = get_script_run_ctx(suppress_warning=True)
     fragment = ThreadState.get().fragment_id if context is not None else None
     if not fragment:
         return
     with _lock:
         _students.setdefault(code, {})[context.session_id] = fragment
+    room_store().on_announce(wake_here)
 
 
 def forget(code: str) -> None:
@@ -44,6 +49,16 @@ def forget(code: str) -> None:
 
 
 def wake(code: str) -> int:
+    """Wake room ``code``'s students on every server: this one's now (``wake_here``), the others'
+    through the room store's announcement; how many were woken here."""
+    try:
+        room_store().announce(code)
+    except Exception:
+        LOG.exception("could not announce a class change to the other servers; their students' ticks will")
+    return wake_here(code)
+
+
+def wake_here(code: str) -> int:
     """Rerun the student bar of every session of this process in room ``code`` now; how many were woken.
 
     A session that is gone is forgotten. Any failure is logged and leaves the ticks to do the work."""
