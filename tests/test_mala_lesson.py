@@ -53,8 +53,8 @@ def test_a_mala_run_reports_its_acceptance_rate_as_a_fraction_of_proposals():
 def test_the_cloud_is_titled_by_the_langevin_step_it_runs():
     assert LESSON.cloud_label(LESSON.defaults) == "Langevin (ULA) particles"  # as before the choice
     assert LESSON.cloud_label(replace(LESSON.defaults, langevin_step="mala")) == "Langevin (MALA) particles"
-    backward = registry.page("backward")
-    assert backward.cloud_label(replace(backward.defaults, langevin_step="mala")) == backward.cloud_title
+    forward = registry.page("forward")  # a page without the Langevin step control ignores it
+    assert forward.cloud_label(replace(forward.defaults, langevin_step="mala")) == forward.cloud_title
 
 
 def test_prompt_mala_at_h_1_on_the_gaussian_brings_the_variance_back_to_1_and_the_verdict_to_matches():
