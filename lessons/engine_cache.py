@@ -17,13 +17,14 @@ from typing import TypeVar
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lessons import registry, scheduler, simulate, triangle, work_budget
 from lessons.settings import Settings, simulation_settings
 
 LOG = logging.getLogger("langevin_lab")
 CACHE_ENTRIES = 24
-WAITING = "Waiting for the server: every processor core is busy with other students' simulations…"
+WAITING = "Waiting for the server: every processor core is busy with other students' simulations"
 Result = TypeVar("Result")
 
 
@@ -72,12 +73,25 @@ def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result
 
 
 def _when_a_core_is_free(compute: Callable[[Settings], Result], settings: Settings) -> Result:
-    """``compute(settings)``; when it finds every core busy, wait for one under a spinner, then again."""
+    """``compute(settings)``; when it finds every core busy, wait in line for one under a note that
+    says how many runs are ahead (one element, as a spinner would be), then again."""
     try:
         return compute(settings)
     except scheduler.MustWait:
-        with st.spinner(WAITING), scheduler.SERVER_CORES.holding(scheduler.streamlit_check):
-            return compute(settings)
+        note = st.empty()
+        note.info(WAITING, icon=":material/hourglass_top:")
+        try:
+            with scheduler.SERVER_CORES.holding(scheduler.streamlit_check, lambda n: _in_line(note, n)):
+                note.empty()
+                return compute(settings)
+        finally:
+            note.empty()
+
+
+def _in_line(note: DeltaGenerator, ahead: int) -> None:
+    """The waiting note with the runs ahead in the server's queue."""
+    where = "yours is next" if ahead == 0 else f"{ahead} run{'s' if ahead > 1 else ''} ahead of yours"
+    note.info(f"{WAITING} ({where})", icon=":material/hourglass_top:")
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating the particles…")

@@ -77,17 +77,22 @@ class Cores:
             return checked(compute, check)
 
     @contextlib.contextmanager
-    def holding(self, check: Check) -> Iterator[None]:
-        """Queue for a core (``check`` every POLL_S while waiting), then hold it for the block."""
+    def holding(self, check: Check, ahead: Callable[[int], None] | None = None) -> Iterator[None]:
+        """Queue for a core (``check`` every POLL_S while waiting), then hold it for the block;
+        ``ahead(n)`` hears how many runs are queued before this one whenever that changes."""
         if self.held_here:
             yield
             return
-        place = object()
+        place, told = object(), None
         with self._changed:
             self._queue.append(place)
         try:
             while not self._take(place):
                 check()
+                with self._changed:
+                    position = self._queue.index(place)
+                if ahead is not None and position != told:
+                    ahead(told := position)
         except BaseException:
             with self._changed:
                 self._queue.remove(place)

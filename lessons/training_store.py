@@ -30,7 +30,7 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lessons import engine_cache, lesson_figures, score_learning, url_state, work_budget
+from lessons import engine_cache, lesson_figures, scheduler, score_learning, url_state, work_budget
 from lessons.presenter import show
 from lessons.settings import OPTIONS, Settings, format_value
 from lessons.simulate import data_only
@@ -161,13 +161,26 @@ def _train_a_chunk(settings: Settings, notes: DeltaGenerator) -> score_learning.
         stop.empty()
         return _finish(running.job)
     _note_pause(running)
-    score_learning.advance_training(running.job)
+    if engine_cache.guarded(lambda _: _advance_on_a_core(running.job), settings) is None:
+        return trained_score(settings)
     if running.job.done:
         stop.empty()
         return _finish(running.job)
     _show_progress(running.job, settings)
     _show_notes(notes)
     st.rerun()
+
+
+def _advance_on_a_core(job: score_learning.TrainingJob) -> bool:
+    """The training's next chunk on one of the server's cores, in line with every other run (MustWait
+    when none is free: ``engine_cache.guarded`` waits for one and says how many runs are ahead). Never
+    cut short: a chunk stopped halfway would leave the network and its losses out of step."""
+    scheduler.SERVER_CORES.run(lambda: score_learning.advance_training(job), _never)
+    return True
+
+
+def _never() -> None:
+    """A training chunk's cancellation check: it always finishes (the Stop button acts between chunks)."""
 
 
 def _show_notes(notes: DeltaGenerator) -> None:
