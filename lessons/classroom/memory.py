@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from lessons.classroom import rooms
 from lessons.classroom.rooms import Room
@@ -14,12 +13,6 @@ class MemoryRooms(RoomStore):
     def __init__(self) -> None:
         self._rooms: dict[str, Room] = {}
         self._lock = threading.Lock()
-
-    def announce(self, code: str) -> None:
-        """Nothing: no other process shares these rooms."""
-
-    def on_announce(self, callback: Callable[[str], None]) -> None:
-        """Nothing: no other process shares these rooms."""
 
     def _load(self, code: str) -> Room | None:
         return self._rooms.get(code)

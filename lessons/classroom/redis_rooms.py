@@ -6,13 +6,10 @@ process changed the room first). A sorted set of live codes by last activity bou
 from __future__ import annotations
 
 import contextlib
-import logging
-import secrets
 import shutil
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import redis
@@ -22,45 +19,13 @@ from lessons.classroom.rooms import Room
 from lessons.classroom.store import Change, RoomStore
 
 PREFIX = "langevin-lab:room:"
-ANNOUNCEMENTS = "langevin-lab:changed"  # pub/sub channel: "<origin> <code>" when a room's screen changed
 LIVE = "langevin-lab:rooms"  # sorted set: code -> last activity
 RETRIES = 50
-LOG = logging.getLogger("langevin_lab")
 
 
 class RedisRooms(RoomStore):
     def __init__(self, url: str) -> None:
         self._redis = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
-        self._origin = secrets.token_hex(8)  # this store's name in its announcements
-        self._listening = threading.Lock()
-
-    def announce(self, code: str) -> None:
-        """Publish ``code`` on ANNOUNCEMENTS for the other processes' ``on_announce``."""
-        self._redis.publish(ANNOUNCEMENTS, f"{self._origin} {code}")
-
-    def on_announce(self, callback: Callable[[str], None]) -> None:
-        """Start, once per store, a daemon thread that calls ``callback(code)`` for every room another
-        store announces; it reconnects after a lost connection (announcements sent meanwhile are lost:
-        the students' ticks bring those changes)."""
-        if not self._listening.acquire(blocking=False):
-            return
-        threading.Thread(
-            target=self._listen, args=(callback,), name="class-announcements", daemon=True
-        ).start()
-
-    def _listen(self, callback: Callable[[str], None]) -> None:
-        while True:
-            try:
-                with self._redis.pubsub(ignore_subscribe_messages=True) as subscription:
-                    subscription.subscribe(ANNOUNCEMENTS)
-                    while True:
-                        message = subscription.get_message(timeout=1.0)
-                        origin, _, code = (message or {}).get("data", "").partition(" ")
-                        if code and origin != self._origin:
-                            callback(code)
-            except Exception:
-                LOG.exception("class announcements from Redis interrupted; listening again in 1 s")
-                time.sleep(1.0)
 
     def _load(self, code: str) -> Room | None:
         text = self._redis.get(PREFIX + code)

@@ -10,23 +10,20 @@ it reruns the app, and ``class_mode`` applies them before the page draws its con
 from __future__ import annotations
 
 import html
-import os
 import time
-from dataclasses import replace
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
 from lessons import questions, registry
-from lessons.classroom import frames, push, rooms
+from lessons.classroom import frames, rooms
 from lessons.classroom.backend import room_store
 from lessons.classroom.qr import qr_png
 from lessons.classroom.rooms import Broadcast, RoomView
 from lessons.questions import Question
 from lessons.settings import parse_query
 
-# how often a class bar looks at the room (the server also wakes students when the teacher changes)
-POLL_SECONDS = float(os.environ.get("LAB_CLASS_POLL_SECONDS", "0.5"))
+POLL_SECONDS = 0.5
 CODE, KEY, MEMBER, FOLLOW = "_class_code", "_class_key", "_class_member", "_class_follow"
 PAGE, QUESTION, REVEALED, APPLIED = "_class_page", "_class_question", "_class_revealed", "_class_applied"
 NOTE, SEEN_REVEAL, FULL_RUN = "_class_note", "_class_seen_reveal", "_class_full_run"
@@ -93,8 +90,6 @@ def _join(code: str) -> None:
 
 
 def _leave() -> None:
-    if CODE in st.session_state:
-        push.forget(st.session_state[CODE])
     for name in (CODE, KEY, MEMBER, FOLLOW, QUESTION, REVEALED, APPLIED, SEEN_REVEAL):
         st.session_state.pop(name, None)
 
@@ -225,7 +220,7 @@ def _teacher_live() -> None:
         st.rerun(scope="app")
     broadcast = _teacher_broadcast(frames.reported_frame("_class_frame_report"))
     if broadcast is not None and broadcast != view.broadcast:
-        _publish(code, view, broadcast, now)
+        store.publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
         view = store.view(code, now) or view
     students = f"{view.members} student{'s' if view.members != 1 else ''} joined"
     st.caption(f"Class **{code}** · {students} · they follow your page, settings and time slider.")
@@ -246,16 +241,7 @@ def send_settings() -> None:
         return
     broadcast = _teacher_broadcast(view.broadcast.frame)
     if broadcast is not None and broadcast != view.broadcast:
-        _publish(code, view, broadcast, now)
-
-
-def _publish(code: str, view: RoomView, broadcast: Broadcast, now: float) -> None:
-    """Send ``broadcast`` to the room; when more than the frame changed, wake the room's students this
-    server serves (lessons/classroom/push.py) instead of waiting for their bars' ticks. A frame
-    change (playback) is left to the ticks: waking every student at every frame would double their runs."""
-    room_store().publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
-    if replace(broadcast, frame=None) != replace(view.broadcast, frame=None):
-        push.wake(code)
+        store.publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
 
 
 def _teacher_broadcast(frame: int | None) -> Broadcast | None:
@@ -329,7 +315,6 @@ def _follow(page_name: str) -> None:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _student_live() -> None:
-    push.listen(st.session_state[CODE])
     view = room_store().view(st.session_state[CODE], time.time())
     if view is None:
         _leave()

@@ -44,14 +44,6 @@ class RoomStore(ABC):
         change = partial(rooms.answered, member=member, question=question, choice=choice, now=now)
         return self._change(code, change, now) is not None
 
-    @abstractmethod
-    def announce(self, code: str) -> None:
-        """Tell the other app processes sharing these rooms that room ``code`` changed."""
-
-    @abstractmethod
-    def on_announce(self, callback: Callable[[str], None]) -> None:
-        """Have ``callback(code)`` called whenever another app process announces a change."""
-
     def view(self, code: str, now: float) -> RoomView | None:
         room = self._live(code, now)
         return None if room is None else rooms.view(room)

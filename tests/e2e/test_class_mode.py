@@ -162,32 +162,15 @@ def teacher_and_student(browser, teacher_base: str, student_base: str, page: str
 
 
 def test_students_on_another_app_process_follow_the_teacher_through_redis(browser, request, tmp_path):
-    """Two streamlit servers with REDIS_URL set: the teacher on one, a student on the other. The class
-    bars look at the room once a minute: the student follows well before, woken by the teacher's
-    server's announcement (lessons/classroom/push.py)."""
+    """Two streamlit servers with REDIS_URL set: the teacher on one, a student on the other."""
     url = request.getfixturevalue("redis_url")
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(server.SERVER_ENV, "REDIS_URL", url)
-        patch.setitem(server.SERVER_ENV, "LAB_CLASS_POLL_SECONDS", "60")
         with (
             server.streamlit_server(tmp_path / "a.log") as (first, _),
             server.streamlit_server(tmp_path / "b.log") as (second, _),
             teacher_and_student(browser, first, second, "forward") as (teacher, student),
         ):
             set_step_size(teacher, "0.05")
-            same_charts(teacher, student)  # within FOLLOW_TIMEOUT_MS: far less than the bars' minute
+            same_charts(teacher, student)
             assert shown_setting(student, "step_size", "select_slider") == "0.05"
-
-
-def test_a_students_bar_is_woken_by_the_teachers_move_without_waiting_for_its_tick(browser, tmp_path):
-    """A server whose class bars look at the room once a minute: the student follows the teacher's move
-    well before their bar's next look, because the server wakes it (lessons/classroom/push.py)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(server.SERVER_ENV, "LAB_CLASS_POLL_SECONDS", "60")
-        with (
-            server.streamlit_server(tmp_path / "slow-ticks.log") as (url, _),
-            teacher_and_student(browser, url, url, "langevin") as (teacher, student),
-        ):
-            set_step_size(teacher, "0.1")
-            same_charts(teacher, student)  # within FOLLOW_TIMEOUT_MS: far less than the bars' minute
-            assert shown_setting(student, "step_size", "select_slider") == "0.1"
