@@ -31,6 +31,7 @@ from core import datasets, divergence
 from core.mixture import GaussianMixture
 from core.samplers import SAMPLERS, DPMSolver2M, GridSampler
 from core.time_grids import GRIDS, TimeGrid
+from lessons import registry
 
 PRESETS = ("two_moons", "eight_gaussians")
 BUDGETS = (10, 20, 50, 100, 200)  # score evaluations per run
@@ -134,15 +135,16 @@ def t_min_table() -> str:
     )
 
 
-def timings() -> str:
-    """Median wall time of one run at PARTICLES particles and TIMING_EVALUATIONS evaluations (two moons)."""
+def timings(particles: int = PARTICLES, grid: str = "log_snr") -> str:
+    """Median wall time of one run at ``particles`` particles and TIMING_EVALUATIONS evaluations on
+    two moons, on ``grid``."""
     data, x_start = (
         datasets.make("two_moons"),
-        torch.randn(PARTICLES, 2, generator=torch.Generator().manual_seed(0)),
+        torch.randn(particles, 2, generator=torch.Generator().manual_seed(0)),
     )
     cells = []
     for sampler_name, base in SAMPLERS.items():
-        sampler = dataclasses.replace(base, grid=GRIDS["log_snr"])
+        sampler = dataclasses.replace(base, grid=GRIDS[grid])
         steps = steps_within(sampler, TIMING_EVALUATIONS)
         times = []
         for repeat in range(TIMING_REPEATS + 1):  # the first run warms up
@@ -167,6 +169,8 @@ def main() -> None:
         bests.append(f"- {name}: {best_lines(values)}")
     t_min_rows = t_min_table()
     timing = timings()
+    lesson = registry.page("samplers").defaults
+    lesson_timing = timings(lesson.particles, lesson.grid)
     minutes = (time.perf_counter() - started) / 60
     markdown = f"""## Samplers: KL(samples ‖ p₀) against score evaluations (`bench/samplers.py`)
 
@@ -197,6 +201,9 @@ variance (0.01 for the point-cloud presets).
 
 Time of one run at {PARTICLES:,} particles and {TIMING_EVALUATIONS} evaluations on two moons (log-SNR grid),
 median of {TIMING_REPEATS} (ms): {timing}.
+
+The same at lesson 7's defaults ({lesson.particles:,} particles, {lesson.grid} grid, two moons, a budget of
+{TIMING_EVALUATIONS}; each run once per server, then cached), median of {TIMING_REPEATS} (ms): {lesson_timing}.
 
 Whole benchmark: {minutes:.1f} min.
 """
