@@ -17,7 +17,6 @@ from typing import TypeVar
 
 import numpy as np
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from lessons import registry, scheduler, simulate, triangle, work_budget
 from lessons.settings import Settings, simulation_settings
@@ -73,25 +72,21 @@ def guarded(compute: Callable[[Settings], Result], settings: Settings) -> Result
 
 
 def _when_a_core_is_free(compute: Callable[[Settings], Result], settings: Settings) -> Result:
-    """``compute(settings)``; when it finds every core busy, wait in line for one under a note that
-    says how many runs are ahead (one element, as a spinner would be), then again."""
+    """``compute(settings)``; when it finds every core busy, wait in line for one under a spinner that
+    says how many runs were ahead when the wait began, then again. (A spinner is drawn apart from the
+    page's elements, so the view keeps its place whether or not it waited.)"""
     try:
         return compute(settings)
     except scheduler.MustWait:
-        note = st.empty()
-        note.info(WAITING, icon=":material/hourglass_top:")
-        try:
-            with scheduler.SERVER_CORES.holding(scheduler.streamlit_check, lambda n: _in_line(note, n)):
-                note.empty()
-                return compute(settings)
-        finally:
-            note.empty()
+        ahead = scheduler.SERVER_CORES.waiting
+        with st.spinner(waiting_text(ahead)), scheduler.SERVER_CORES.holding(scheduler.streamlit_check):
+            return compute(settings)
 
 
-def _in_line(note: DeltaGenerator, ahead: int) -> None:
-    """The waiting note with the runs ahead in the server's queue."""
+def waiting_text(ahead: int) -> str:
+    """What a run waiting for a core says, with the ``ahead`` runs queued before it."""
     where = "yours is next" if ahead == 0 else f"{ahead} run{'s' if ahead > 1 else ''} ahead of yours"
-    note.info(f"{WAITING} ({where})", icon=":material/hourglass_top:")
+    return f"{WAITING} ({where})…"
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Simulating the particles…")

@@ -77,22 +77,17 @@ class Cores:
             return checked(compute, check)
 
     @contextlib.contextmanager
-    def holding(self, check: Check, ahead: Callable[[int], None] | None = None) -> Iterator[None]:
-        """Queue for a core (``check`` every POLL_S while waiting), then hold it for the block;
-        ``ahead(n)`` hears how many runs are queued before this one whenever that changes."""
+    def holding(self, check: Check) -> Iterator[None]:
+        """Queue for a core (``check`` every POLL_S while waiting), then hold it for the block."""
         if self.held_here:
             yield
             return
-        place, told = object(), None
+        place = object()
         with self._changed:
             self._queue.append(place)
         try:
             while not self._take(place):
                 check()
-                with self._changed:
-                    position = self._queue.index(place)
-                if ahead is not None and position != told:
-                    ahead(told := position)
         except BaseException:
             with self._changed:
                 self._queue.remove(place)

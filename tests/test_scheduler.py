@@ -208,33 +208,9 @@ def test_a_waiting_run_that_leaves_gives_its_place_to_the_next():
     assert isinstance(gone_outcome["error"], Gone) and staying_outcome == {"result": "ran"}
 
 
-def test_a_waiting_run_hears_how_many_runs_are_ahead_of_it_as_the_line_moves():
-    cores, running = scheduler.Cores(1), FakeSession()
-    busy, _ = in_thread(lambda: cores.run(running.simulate, running.check))
-    running.started.wait()
-    heard: list[int] = []
-    releases = [threading.Event() for _ in range(2)]
-    threads = []
-    for release in releases:  # two runs queued first, each holding its core until released
+def test_a_waiting_page_says_how_many_runs_are_ahead_of_it():
+    from lessons import engine_cache
 
-        def hold(release=release) -> None:
-            with cores.holding(lambda: None):
-                release.wait()
-
-        threads.append(in_thread(hold)[0])
-        while cores.waiting < len(threads):
-            threading.Event().wait(0.01)
-    threads.append(in_thread(lambda: cores.holding(lambda: None, heard.append).__enter__())[0])
-    while heard != [2]:
-        threading.Event().wait(0.01)
-    running.leave()  # the first queued run gets the core: one ahead now
-    busy.join()
-    while heard[-1] != 1:
-        threading.Event().wait(0.01)
-    releases[0].set()
-    while heard[-1] != 0:
-        threading.Event().wait(0.01)
-    releases[1].set()
-    for thread in threads:
-        thread.join()
-    assert heard == [2, 1, 0]
+    assert engine_cache.waiting_text(0).endswith("(yours is next)…")
+    assert engine_cache.waiting_text(1).endswith("(1 run ahead of yours)…")
+    assert engine_cache.waiting_text(3).endswith("(3 runs ahead of yours)…")
