@@ -19,7 +19,7 @@ import torch
 
 from core import divergence, step_bias
 from core.mixture import GaussianMixture
-from core.samplers import SAMPLERS
+from core.samplers import SAMPLERS, EulerMaruyama
 from core.step_bias import IsotropicGaussian
 from lessons import noise_bands, registry, simulate
 from lessons.settings import OPTIONS, Settings, simulation_settings
@@ -33,7 +33,6 @@ SCORE_OVERHEAD = 160  # a step's cost beyond the score, in mixture components (f
 SECONDS_PER_UNIT = 1.8e-9  # CPU seconds per particle × step × (components + SCORE_OVERHEAD), one core
 COST_BUDGET = 1_670_000_000  # ≈ 3 s, work_budget.BUDGET_S: every lesson's defaults fit; a few two-moons sweeps at extreme h do not
 MALA_COST = 4.5  # a MALA sweep's cost over ULA's (two moons at lesson 1's defaults: 7.5 s against 1.7 s)
-EULER_LAMBDAS = {"euler_maruyama": 1.0, "probability_flow": 0.0}  # the backward samplers with a closed form
 POINT_START = IsotropicGaussian((-2.0, 2.0), 0.0)  # simulate._start_cloud's "point" start
 
 
@@ -251,9 +250,10 @@ def _chain_kl(
             ),
             "Euler–Maruyama's law at T",
         )
-    if settings.sampler not in EULER_LAMBDAS:
+    sampler = SAMPLERS[settings.sampler]
+    if not isinstance(sampler, EulerMaruyama):
         return None
-    lam = EULER_LAMBDAS[settings.sampler] if settings.sampler != simulate.EULER_MARUYAMA else settings.lam
+    lam = settings.lam if settings.sampler == simulate.EULER_MARUYAMA else sampler.lam  # the ODE: λ = 0
     return (
         lambda _, steps: step_bias.gaussian_kl(
             step_bias.euler_backward_law(data, settings.t_end, steps, lam), data

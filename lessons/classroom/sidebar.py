@@ -218,9 +218,7 @@ def _teacher_live() -> None:
         _leave()
         st.session_state[NOTE] = "The class has ended (it was idle too long)."
         st.rerun(scope="app")
-    broadcast = _teacher_broadcast(frames.reported_frame("_class_frame_report"))
-    if broadcast is not None and broadcast != view.broadcast:
-        store.publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
+    if _publish(code, view, _teacher_broadcast(frames.reported_frame("_class_frame_report")), now):
         view = store.view(code, now) or view
     students = f"{view.members} student{'s' if view.members != 1 else ''} joined"
     st.caption(f"Class **{code}** · {students} · they follow your page, settings and time slider.")
@@ -235,13 +233,18 @@ def send_settings() -> None:
     sends the new chart's). Nothing for anyone else."""
     if not _is_teacher():
         return
-    store, code, now = room_store(), st.session_state[CODE], time.time()
-    view = store.view(code, now)
+    code, now = st.session_state[CODE], time.time()
+    view = room_store().view(code, now)
     if view is None:
         return
-    broadcast = _teacher_broadcast(view.broadcast.frame)
-    if broadcast is not None and broadcast != view.broadcast:
-        store.publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
+    _publish(code, view, _teacher_broadcast(view.broadcast.frame), now)
+
+
+def _publish(code: str, view: RoomView, broadcast: Broadcast | None, now: float) -> bool:
+    """Send the teacher's ``broadcast`` to the room when it is known and differs from the room's."""
+    if broadcast is None or broadcast == view.broadcast:
+        return False
+    return room_store().publish(rooms.signed(st.session_state[KEY], code, view.seq + 1, broadcast), now)
 
 
 def _teacher_broadcast(frame: int | None) -> Broadcast | None:
