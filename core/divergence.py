@@ -170,11 +170,13 @@ def kth_neighbour_distances(x: Tensor, k: int) -> Tensor:
     k = _checks.positive_int(k, "k")
     if k >= len(x):
         raise ValueError(f"k must be below the number of points {len(x)}, got {k}")
-    order = _strip_order(x)  # (N,)
-    ordered = x[order]  # (N, 2)
+    order = _strip_order(x).numpy()  # (N,)
+    ordered = x.numpy()[order]  # (N, 2)
     rows = max(1, min(_BLOCK_ROWS, _BLOCK_ENTRIES // len(x)))
-    blocks = [_block_kth(ordered, torch.arange(s, min(s + rows, len(x))), k) for s in range(0, len(x), rows)]
-    return torch.empty(len(x), dtype=torch.float64).index_put_((order,), torch.cat(blocks))
+    squares = np.empty(len(x))  # (N,)
+    for start in range(0, len(x), rows):
+        squares[order[start : start + rows]] = _block_kth(ordered, start, start + rows, k)
+    return torch.from_numpy(np.sqrt(squares))
 
 
 def _strip_order(x: Tensor) -> Tensor:
@@ -186,29 +188,32 @@ def _strip_order(x: Tensor) -> Tensor:
     return torch.argsort(strip * (x[:, 0].abs().amax() * 4 + 1) + x[:, 0])
 
 
-def _block_kth(x: Tensor, block: Tensor, k: int) -> Tensor:
-    """k-th neighbour distances of the points x[block] among all of x (N, 2);  -> (B,).
+def _block_kth(x: np.ndarray, start: int, stop: int, k: int) -> np.ndarray:
+    """ε_i² for the points x[start:stop] among all of x (N, 2), in strip order;  -> (B,).
 
-    The k-th distance among nearby candidates bounds the true one from above, r_i >= ε_i; every point
-    within r_i of x_i lies in the block's box widened by max r_i, so the box's points give ε_i exactly.
+    The (k + 1)-th smallest squared distance among the points next to the block in the strip order
+    (x_i itself is one of them, at 0) bounds ε_i² from above; every point within the bound of x_i lies
+    in the block's box widened by the largest bound's root, so the box's points give ε_i² exactly.
     """
+    block = x[start:stop]  # (B, 2)
     window = max(len(block), k)
-    near = torch.arange(max(0, int(block[0]) - window), min(len(x), int(block[-1]) + 1 + window))
-    bound = _kth_among(x, block, near, k).amax()
-    low, high = x[block].amin(0) - bound, x[block].amax(0) + bound  # (2,), (2,)
-    inside = torch.nonzero(((x >= low) & (x <= high)).all(1)).squeeze(1)  # (C,)
-    return _kth_among(x, block, inside, k)
+    nearby = x[max(0, start - window) : stop + window]  # (W, 2)
+    reach = math.sqrt(_kth_smallest(_squares(block, nearby), k).max()) * (1.0 + 1e-9)  # margin: rounding
+    low, high = block.min(0) - reach, block.max(0) + reach  # (2,), (2,)
+    return _kth_smallest(_squares(block, x[((x >= low) & (x <= high)).all(1)]), k)
 
 
-def _kth_among(x: Tensor, block: Tensor, candidates: Tensor, k: int) -> Tensor:
-    """k-th smallest ‖x_i − x_j‖ over candidates j ≠ i, for each i in block (block ⊂ candidates);  -> (B,).
+def _squares(points: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """‖p_i − c_j‖² for points (B, 2) and candidates (C, 2);  -> (B, C)."""
+    dx = np.subtract.outer(points[:, 0], candidates[:, 0])  # (B, C)
+    dy = np.subtract.outer(points[:, 1], candidates[:, 1])  # (B, C)
+    return np.add(np.square(dx, out=dx), np.square(dy, out=dy), out=dx)
 
-    x_i itself is among the candidates at distance 0, so ε_i is the (k + 1)-th smallest distance.
-    """
-    dx = x[block, 0, None] - x[None, candidates, 0]  # (B, C)
-    dy = x[block, 1, None] - x[None, candidates, 1]  # (B, C)
-    squares = dx.square_().add_(dy.square_())  # (B, C)
-    return squares.topk(k + 1, dim=1, largest=False).values[:, -1].sqrt()
+
+def _kth_smallest(squares: np.ndarray, k: int) -> np.ndarray:
+    """The (k + 1)-th smallest entry of each row of squares (B, C): with the point itself at 0 among
+    the candidates, its k-th neighbour's;  -> (B,)."""
+    return np.partition(squares, k, axis=1)[:, k]
 
 
 def _digamma_gap(n: int, k: int) -> float:
@@ -217,7 +222,11 @@ def _digamma_gap(n: int, k: int) -> float:
 
 
 def _has_repeats(x: Tensor) -> bool:
-    return len(torch.unique(x, dim=0)) < len(x)
+    """Whether two rows of x (N, 2) are equal: sorted lexicographically (two stable sorts), a repeat
+    sits next to its twin."""
+    order = torch.argsort(x[:, 1], stable=True)  # (N,)
+    ordered = x[order[torch.argsort(x[order, 0], stable=True)]]  # (N, 2)
+    return bool((ordered[1:] == ordered[:-1]).all(1).any())
 
 
 def _band(values: np.ndarray, level: float) -> KLBand:
