@@ -28,22 +28,23 @@ SIMULATION_NS = {
     "duality": (220.0, 4.2),
 }
 # page -> (c, d): nanoseconds per readout particle for the KL readout, c + d K: of own data (whose
-# sampling-noise bands are new to the server), and of a preset (whose bands the server keeps)
+# sampling-noise bands are new to the server), and of a preset (whose bands the server keeps); the
+# larger of two calibrations after the neighbour search moved to np.partition (2026-12-02)
 NEW_DATA_READOUT_NS = {
-    "langevin": (490_000.0, 330.0),
-    "forward": (1_950_000.0, 1_400.0),
-    "backward": (1_870_000.0, 2_100.0),
-    "splitting": (960_000.0, 1_610.0),
-    "duality": (1_700_000.0, 3_900.0),
+    "langevin": (193_000.0, 140.0),
+    "forward": (581_000.0, 1_170.0),
+    "backward": (586_000.0, 730.0),
+    "splitting": (354_000.0, 320.0),
+    "duality": (669_000.0, 1_250.0),
 }
 MALA_FACTOR = 4.0  # a MALA step against a ULA step on lesson 1 (3.6–4× measured: docs/maths.md §9)
 NETWORK_NS = 820.0  # ns per particle-step of lesson 6's score network (core.score_net defaults, one thread)
 PRESET_READOUT_NS = {
-    "langevin": (233_000.0, 310.0),
-    "forward": (273_000.0, 200.0),
-    "backward": (283_000.0, 190.0),
-    "splitting": (745_000.0, 1_215.0),
-    "duality": (600_000.0, 600.0),
+    "langevin": (102_000.0, 43.0),
+    "forward": (106_000.0, 220.0),
+    "backward": (83_000.0, 100.0),
+    "splitting": (303_000.0, 270.0),
+    "duality": (209_000.0, 190.0),
 }
 
 
