@@ -270,6 +270,11 @@ def test_repeated_points_are_atoms_kl_is_infinite_and_width_minus_infinite():
     close_but_distinct = _normal(500, 1)
     close_but_distinct[7] = close_but_distinct[123] + 1e-4
     assert math.isfinite(divergence.kl_to_exact(close_but_distinct, STANDARD))
+    axes = torch.meshgrid(torch.arange(30.0), torch.arange(25.0), indexing="ij")
+    grid = torch.stack(axes, -1).reshape(-1, 2)
+    assert math.isfinite(divergence.entropy(grid)), "shared coordinates are not repeated points"
+    grid_with_a_twin = torch.cat([grid, grid[40:41]])  # its twin sits among 24 points with the same x₀
+    assert divergence.entropy(grid_with_a_twin) == -math.inf
 
 
 @pytest.mark.parametrize(
