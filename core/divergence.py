@@ -165,8 +165,8 @@ def kth_neighbour_distances(x: Tensor, k: int) -> Tensor:
     Exact, in float64. The points are ordered in strips (``_strip_order``) and taken in blocks of nearby
     points; each block is compared only with the points in its box (``_block_kth``), so the cost is
     about N × (a few hundred) distances instead of N², and memory stays bounded (``_BLOCK_ENTRIES``).
-    The k-th distance of a row is selected by ``np.partition`` (a quarter of ``torch.topk``'s time on
-    these blocks: bench/kl_readout.py).
+    The k-th distance of a row is selected by ``np.partition``, cheaper than ``torch.topk`` on these
+    blocks (bench/kl_readout.py times the search).
     """
     x = _checks.points(x, "x").double()
     k = _checks.positive_int(k, "k")
