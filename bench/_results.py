@@ -1,4 +1,5 @@
-"""Helpers shared by the bench scripts: a one-line machine description and the sections of RESULTS.md.
+"""Helpers shared by the bench scripts: a one-line machine description, the sections of RESULTS.md, and
+a median wall time.
 
 Each script owns one section of bench/RESULTS.md, delimited by ``<!-- name:start -->`` and
 ``<!-- name:end -->``, and rewrites only that section, so the scripts can run in any order.
@@ -10,6 +11,9 @@ import datetime
 import os
 import platform
 import re
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -61,3 +65,14 @@ def cpu_model() -> str:
         cpuinfo = ""
     match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     return match.group(1).strip() if match else platform.processor() or "unknown CPU"
+
+
+def median_ms(run: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``run()`` over ``repeats`` calls, in ms, after one untimed warm-up call."""
+    run()
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(seconds)

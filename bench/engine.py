@@ -18,10 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `core`, `bench`
 
 import math
-import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -29,7 +28,7 @@ from torch import Tensor
 from torch.autograd.profiler_util import FunctionEvent
 from torch.profiler import ProfilerActivity, profile, record_function
 
-from bench._results import machine_line, write_section
+from bench._results import machine_line, median_ms, write_section
 from core import datasets, sde
 from core.mixture import GaussianMixture
 
@@ -193,17 +192,6 @@ def cases(largest_cloud: str) -> list[Case]:
             for name in datasets.DATASETS
         ),
     ]
-
-
-def median_ms(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``run()`` over ``repeats`` calls, in ms, after one untimed warm-up call."""
-    run()
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(seconds)
 
 
 def prior_sample(num_particles: int) -> Tensor:

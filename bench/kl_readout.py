@@ -18,13 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `core`, `bench`
 
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 
-from bench._results import machine_line, write_section
+from bench._results import machine_line, median_ms, write_section
 from core import datasets, divergence
 from lessons import registry
 from lessons.settings import simulation_settings
@@ -33,17 +30,6 @@ SIZES = (1_000, 2_000, 10_000)
 REPEATS = 7
 LESSONS = ("langevin", "forward", "backward")
 BRUTE_ROWS = 500  # rows of the baseline's distance matrix held at once
-
-
-def median_ms(compute: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Median wall time of ``compute()`` in ms over ``repeats`` calls, after one warm-up call."""
-    compute()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        compute()
-        times.append(time.perf_counter() - start)
-    return 1000.0 * statistics.median(times)
 
 
 def brute_kth(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -64,7 +50,7 @@ def search_rows() -> list[str]:
     for size in SIZES:
         cloud = datasets.make("two_moons").sample(size, torch.Generator().manual_seed(size)).double()
         k = divergence.neighbour_order(size)
-        blocked = median_ms(lambda cloud=cloud, k=k: divergence.kth_neighbour_distances(cloud, k))
+        blocked = median_ms(lambda cloud=cloud, k=k: divergence.kth_neighbour_distances(cloud, k), REPEATS)
         brute = median_ms(lambda cloud=cloud, k=k: brute_kth(cloud, k), max(3, REPEATS // (size // 1000)))
         gap = float((divergence.kth_neighbour_distances(cloud, k) - brute_kth(cloud, k)).abs().max())
         rows.append(f"| {size:,} | {k} | {blocked:.1f} | {brute:.1f} | {brute / blocked:.1f}× | {gap:.1e} |")
@@ -79,7 +65,9 @@ def readout_rows() -> list[str]:
         settings = simulation_settings(page.defaults)
         run = page.run(settings)
         run_ms = median_ms(lambda page=page, settings=settings: page.run(settings), 3)
-        measure_ms = median_ms(lambda page=page, run=run, settings=settings: page.measure(run, settings))
+        measure_ms = median_ms(
+            lambda page=page, run=run, settings=settings: page.measure(run, settings), REPEATS
+        )
         particles = run.xs.shape[1]
         rows.append(f"| {name} | {particles:,} | {len(run.times)} | {run_ms:.0f} | {measure_ms:.0f} |")
     return rows
