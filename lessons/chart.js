@@ -1,6 +1,8 @@
 // One plotly chart that is updated in place: Streamlit calls this module again with the new figure
 // (UTF-8 JSON bytes) whenever the script reruns, and Plotly.react changes only what changed, so
-// moving a slider does not build a new chart (st.plotly_chart mounts a new one for every new figure).
+// moving a slider does not build a new chart (st.plotly_chart mounts a new one for every new figure);
+// a figure that differs only in its points, frames and time labels is swapped in without even that
+// (see swap).
 // plotly.js itself is loaded once per page from the app's static folder; __PLOTLY_SRC__ is filled in
 // by lessons/chart.py.
 
@@ -690,20 +692,37 @@ function sameWidth(chart) {
   return widthOf(chart) === 0 || Math.abs(widthOf(chart) - Number(chart.dataset.labWidth)) < 0.1;
 }
 
+// The plan for the chart's figure at `width`, with the most measured so far round a plot of its
+// shape: {planned, metrics}.
+function planAt(chart, state, width) {
+  const spec = chart.__labSpec;
+  const known = (chart.__labMetrics ||= {});
+  let metrics = known.last || guessMetrics(spec.figure.layout || {}, state.data, spec.template);
+  let planned = plan(spec, state, width, metrics);
+  if (known[metricsKey(width, planned.shape)]) {
+    metrics = known[metricsKey(width, planned.shape)];
+    planned = plan(spec, state, width, metrics);
+  }
+  return { planned, metrics };
+}
+
+function metricsKey(width, shape) {
+  return `${Math.round(width)}:${shape.stacked}:${shape.below}`;
+}
+
 async function fit(chart, Plotly, state) {
   const spec = chart.__labSpec;
   const width = widthOf(chart);
-  const known = (chart.__labMetrics ||= {});
-  const key = (shape) => `${Math.round(width)}:${shape.stacked}:${shape.below}`;
-  let metrics = known.last || guessMetrics(spec.figure.layout || {}, state.data, spec.template);
-  let planned = plan(spec, state, width, metrics);
-  if (known[key(planned.shape)]) {
-    metrics = known[key(planned.shape)];
-    planned = plan(spec, state, width, metrics);
-  }
+  let { planned, metrics } = planAt(chart, state, width);
+  const known = chart.__labMetrics;
+  const key = (shape) => metricsKey(width, shape);
   for (let pass = 1; ; pass++) {
     const frames = pass === 1 ? state.frames : undefined; // undefined: the frames stay as they are
+    const drawn = outline(planned); // before plotly.js writes into the layout
+    chart.__labOutline = null;
     await Plotly.react(chart, { data: planned.data, layout: planned.layout, frames, config: spec.config });
+    chart.__labOutline = drawn;
+    if (frames) chart.__labFrameNames = frameNames(frames);
     const got = measure(chart);
     if (!got || width <= 0) break;
     const before = known[key(planned.shape)];
@@ -721,6 +740,62 @@ async function fit(chart, Plotly, state) {
     labWidth: String(width), labPanels: planned.shape.stacked ? "stacked" : "row",
     labSlider: planned.shape.below ? "below" : "beside",
   });
+}
+
+// What a plan draws apart from its traces' x and y arrays (their lengths stay), the time slider's
+// labels and its frame: two plans with the same outline differ only in what `swap` changes in place.
+function outline(planned) {
+  const data = planned.data.map((trace) => ({ ...trace, x: lengthOf(trace.x), y: lengthOf(trace.y) }));
+  const layout = { ...planned.layout };
+  if (layout.sliders?.length) {
+    const [slider, ...others] = layout.sliders;
+    const steps = slider.steps?.map((step) => ({ ...step, label: null }));
+    layout.sliders = [{ ...slider, steps, active: null }, ...others];
+  }
+  return JSON.stringify([data, layout]);
+}
+
+function frameNames(frames) {
+  return JSON.stringify(frames.map((frame) => frame.name));
+}
+
+function lengthOf(values) {
+  return values?.bdata !== undefined ? `${values.dtype}:${values.bdata.length}` : values?.length;
+}
+
+function sameValues(a, b) {
+  if (a?.bdata !== undefined && b?.bdata !== undefined) return a.dtype === b.dtype && a.bdata === b.bdata;
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+// A new figure that differs from the one on screen only in its traces' x and y, its frames' contents
+// (the same names) and its time slider's labels (a control moved on an animation, most often): those
+// are changed in place, the points moved as a Play frame moves them, where Plotly.react would draw the
+// whole chart again. The chart ends as a draw of the figure leaves it: its frames, its data, its slider
+// on the figure's frame. False (nothing changed) for any other figure.
+async function swap(chart, Plotly, state) {
+  const width = widthOf(chart);
+  if (!chart._fullData || width <= 0 || !sameWidth(chart)) return false;
+  const { planned } = planAt(chart, state, width);
+  if (outline(planned) !== chart.__labOutline || frameNames(state.frames) !== chart.__labFrameNames) {
+    return false;
+  }
+  const slider = planned.layout.sliders?.[0];
+  if (slider) {
+    const steps = { "sliders[0].steps": slider.steps, "sliders[0].active": slider.active ?? 0 };
+    await Plotly.relayout(chart, steps);
+  }
+  if (state.frames.length) await Plotly.addFrames(chart, state.frames); // each replaces its namesake
+  const moved = planned.data.flatMap((trace, index) => {
+    const shown = chart.data[index];
+    return sameValues(shown.x, trace.x) && sameValues(shown.y, trace.y) ? [] : [index];
+  });
+  if (moved.length) {
+    const data = moved.map((index) => ({ x: planned.data[index].x, y: planned.data[index].y }));
+    const still = { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
+    await Plotly.animate(chart, { data, traces: moved }, still);
+  }
+  return true;
 }
 
 // The frame-step buttons: the time slider one frame back or on, as its own steps move it; nothing at
@@ -820,7 +895,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
       // the frame on screen: plotly.js moves the drawn slider (_fullLayout), not the layout it was given
       const shown = () => ({ data: chart.data, active: (chart._fullLayout || chart.layout)?.sliders?.[0]?.active });
       chart.__labSpec = { figure: again ? chart.__labSpec.figure : figure, bytes: data, template, config };
-      await drawFitted(chart, Plotly, again ? shown() : { data: figure.data, frames: figure.frames || [] });
+      const state = again ? shown() : { data: figure.data, frames: figure.frames || [] };
+      if (again || !(await swap(chart, Plotly, state))) await drawFitted(chart, Plotly, state);
       followFrameSteps(chart, Plotly);
       chart.__labRefit = () => { // the same figure at the new width, on the same frame
         if (chart.__labRefitting) return; // one is waiting already: it fits the width it finds

@@ -65,22 +65,16 @@ window.__lab = (() => {
     };
     const traces = data => (data || []).map(t => [t.type, t.meta, t.name, sample(t.x), sample(t.y),
                                                   sample(t.z)].join('|')).join(';');
-    // What one chart shows: its traces, its animation frames and slider labels, and its title. Cached
-    // per data array and frame list (Plotly.react gives the div new ones with every figure; the frames
-    // may arrive a moment after the data).
-    const prints = new WeakMap();
+    // What one chart shows: its traces, its animation frames and slider labels, and its title. Read
+    // afresh every time: chart.js changes a chart's data and frames in place as well as by Plotly.react.
     const print = g => {
         if (!g.data) return 'not drawn';
         const frames = (g._transitionData && g._transitionData._frames) || [];
-        const known = prints.get(g.data);
-        if (known && known.frames === frames && known.count === frames.length) return known.value;
         const last = frames.length ? traces(frames[frames.length - 1].data) : '';
         const layout = g.layout || {};
         const labels = ((layout.sliders || [])[0] || {steps: []}).steps.map(s => s.label).join('|');
         const title = JSON.stringify(layout.title || '').slice(0, 200);
-        const value = [traces(g.data), frames.length, labels, last, title].join('#');
-        prints.set(g.data, {frames, count: frames.length, value});
-        return value;
+        return [traces(g.data), frames.length, labels, last, title].join('#');
     };
     lab.pagePrint = () => charts().map(print).join('\n');
 

@@ -2,7 +2,8 @@
 time label keeps clear of the Play row and stays inside the chart, and the panels of a multi-panel
 chart are wide enough or stacked; at 1280 px they stay side by side; a resize fits the chart again in
 place; on the dark theme the slider and buttons are dark with visible ticks; the frame-step buttons
-move the time slider one frame and stop at the ends. Screenshots at 390, 1024 and 1280 px, light and
+move the time slider one frame and stop at the ends; a control moved while a later frame is on show
+changes the chart in place and leaves it as a fresh page draws it. Screenshots at 390, 1024 and 1280 px, light and
 dark, go to the screenshots folder, to be looked at."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from helpers_browser import BROKEN_SESSION, require_browser
+from helpers_browser import BROKEN_SESSION, CHARTS_DIGEST, require_browser, slider_input
 
 from harness.server import SETTLED
 
@@ -54,6 +55,14 @@ SLIDER_COLOURS = f"""() => {{
 ACTIVE = f"() => {ANIMATED}.layout.sliders[0].active"
 STEPS = f"() => {ANIMATED}.layout.sliders[0].steps.length"
 FIRST_X = f"() => Array.from({ANIMATED}._fullData.find(t => t.meta === 'particles').x.slice(0, 6))"
+# what the animated chart shows: the slider's frame, its labels and the time label on screen, and the
+# first particles drawn
+SHOWN = f"""() => {{
+    const g = {ANIMATED};
+    return {{active: g.layout.sliders[0].active, labels: g.layout.sliders[0].steps.map(s => s.label),
+             label: g.querySelector('.slider-group > text.slider-label').textContent,
+             first: ({FIRST_X})()}};
+}}"""
 
 
 def rgb(colour: str) -> tuple[float, ...]:
@@ -210,6 +219,31 @@ def test_a_resize_fits_the_chart_again_in_place_on_the_same_frame(tab):
     assert resized.page.evaluate(f"() => {ANIMATED}.__before === true"), "the chart was rebuilt, not updated"
     assert resized.page.evaluate(ACTIVE) == 3
     assert resized.problems() == []
+
+
+def test_a_control_moved_on_a_later_frame_changes_the_chart_in_place_as_a_fresh_page_draws_it(tab):
+    moved = tab(f"langevin?{PARTICLES}", 1280)
+    moved.fitted()
+    page = moved.page
+    forward = page.locator(".lab-chart .updatemenu-button").filter(has_text="1 ▶").first
+    for _ in range(3):
+        forward.click()
+    page.wait_for_function(f"() => ({ACTIVE})() === 3")
+    before = page.evaluate(SHOWN)
+    page.evaluate(f"() => {{ {ANIMATED}.__before = true; }}")
+    slider_input(page, "step_size").press("ArrowRight")  # a larger h: every time label changes
+    page.wait_for_function(f"() => ({SHOWN})().label !== {before['label']!r}")
+    page.wait_for_function(SETTLED, arg=1)
+    page.wait_for_timeout(1000)  # nothing else on its way
+    after = page.evaluate(SHOWN)
+    assert after["labels"] != before["labels"] and after["first"] != before["first"]
+    assert page.evaluate(f"() => {ANIMATED}.__before === true"), "the chart was rebuilt, not updated"
+    fresh = tab(page.url.split("/", 3)[3], 1280)
+    fresh.fitted()
+    assert after == fresh.page.evaluate(SHOWN)
+    assert after["active"] == 0 and after["label"].strip() == after["labels"][0].strip()
+    assert page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
+    assert moved.problems() == [] and fresh.problems() == []
 
 
 @pytest.mark.parametrize("scheme", ["dark", "light"])
