@@ -768,14 +768,22 @@ function sameValues(a, b) {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
+// Whether every axis of the drawn chart has a range of its own: moving points by Plotly.animate, as
+// swap does, leaves the ranges as they are, where a draw would fit an autoranged axis to the new data.
+function fixedRanges(chart) {
+  const layout = chart._fullLayout || {};
+  return Object.keys(layout).every((name) => !/^[xy]axis[0-9]*$/.test(name) || layout[name].autorange === false);
+}
+
 // A new figure that differs from the one on screen only in its traces' x and y, its frames' contents
-// (the same names) and its time slider's labels (a control moved on an animation, most often): those
-// are changed in place, the points moved as a Play frame moves them, where Plotly.react would draw the
-// whole chart again. The chart ends as a draw of the figure leaves it: its frames, its data, its slider
-// on the figure's frame. False (nothing changed) for any other figure.
+// (the same names) and its time slider's labels (a control moved on an animation, most often), on a
+// chart whose axes have fixed ranges: those are changed in place, the points moved as a Play frame
+// moves them, where Plotly.react would draw the whole chart again. The chart ends as a draw of the
+// figure leaves it: its frames, its data, its slider on the figure's frame. False (nothing changed)
+// for any other figure.
 async function swap(chart, Plotly, state) {
   const width = widthOf(chart);
-  if (!chart._fullData || width <= 0 || !sameWidth(chart)) return false;
+  if (!chart._fullData || width <= 0 || !sameWidth(chart) || !fixedRanges(chart)) return false;
   const { planned } = planAt(chart, state, width);
   if (outline(planned) !== chart.__labOutline || frameNames(state.frames) !== chart.__labFrameNames) {
     return false;

@@ -55,6 +55,10 @@ SLIDER_COLOURS = f"""() => {{
 ACTIVE = f"() => {ANIMATED}.layout.sliders[0].active"
 STEPS = f"() => {ANIMATED}.layout.sliders[0].steps.length"
 FIRST_X = f"() => Array.from({ANIMATED}._fullData.find(t => t.meta === 'particles').x.slice(0, 6))"
+# the drawn range of every axis of every chart, in page order (rounded: a fresh draw's autorange may
+# differ in the last digits)
+AXIS_RANGES = """() => [...document.querySelectorAll('.lab-chart')].map(g => Object.keys(g._fullLayout || {})
+    .filter(k => /^[xy]axis[0-9]*$/.test(k)).sort().map(k => g._fullLayout[k].range.map(v => +(+v).toPrecision(6))))"""
 # what the animated chart shows: the slider's frame, its labels and the time label on screen, and the
 # first particles drawn
 SHOWN = f"""() => {{
@@ -243,6 +247,7 @@ def test_a_control_moved_on_a_later_frame_changes_the_chart_in_place_as_a_fresh_
     assert after == fresh.page.evaluate(SHOWN)
     assert after["active"] == 0 and after["label"].strip() == after["labels"][0].strip()
     assert page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
+    assert page.evaluate(AXIS_RANGES) == fresh.page.evaluate(AXIS_RANGES)  # the KL chart's too
     assert moved.problems() == [] and fresh.problems() == []
 
 
