@@ -668,14 +668,15 @@ function placePanels(layout, data, panels, width, metrics, family, size, shape) 
   });
 }
 
-// Draw the chart fitted to its width (see FIT): `state` is {data, frames, active}. What plotly leaves
-// round the plot depends on the plot itself: a panel's tick labels push the margin only when the
-// panel reaches the plot area's edge. So the most measured so far (at this width, in this shape) is
-// what is planned for: a draw then has room for every label, and the next pass changes nothing.
-async function drawFitted(chart, Plotly, state) {
+// Draw the chart fitted to its width (see FIT): `state` is {data, frames, active}; `first`, the plan for
+// the width it has now, if one was made already (planAt). What plotly leaves round the plot depends
+// on the plot itself: a panel's tick labels push the margin only when the panel reaches the plot
+// area's edge. So the most measured so far (at this width, in this shape) is what is planned for: a
+// draw then has room for every label, and the next pass changes nothing.
+async function drawFitted(chart, Plotly, state, first) {
   chart.dataset.labFitting = "true";
   try {
-    await fit(chart, Plotly, state);
+    await fit(chart, Plotly, state, first);
   } finally {
     delete chart.dataset.labFitting;
   }
@@ -710,12 +711,11 @@ function metricsKey(width, shape) {
   return `${Math.round(width)}:${shape.stacked}:${shape.below}`;
 }
 
-async function fit(chart, Plotly, state) {
+async function fit(chart, Plotly, state, first) {
   const spec = chart.__labSpec;
   const width = widthOf(chart);
-  let { planned, metrics } = planAt(chart, state, width);
+  let { planned, metrics } = first || planAt(chart, state, width);
   const known = chart.__labMetrics;
-  const key = (shape) => metricsKey(width, shape);
   for (let pass = 1; ; pass++) {
     const frames = pass === 1 ? state.frames : undefined; // undefined: the frames stay as they are
     const drawn = outline(planned); // before plotly.js writes into the layout
@@ -725,10 +725,10 @@ async function fit(chart, Plotly, state) {
     if (frames) chart.__labFrameNames = frameNames(frames);
     const got = measure(chart);
     if (!got || width <= 0) break;
-    const before = known[key(planned.shape)];
+    const before = known[metricsKey(width, planned.shape)];
     const most = before ? { padW: Math.max(before.padW, got.padW), padH: Math.max(before.padH, got.padH) }
       : got;
-    known[key(planned.shape)] = known.last = most;
+    known[metricsKey(width, planned.shape)] = known.last = most;
     const settled = Math.abs(most.padW - metrics.padW) <= 6 && Math.abs(most.padH - metrics.padH) <= 6;
     if (settled || pass >= FIT.passes) break;
     const next = plan(spec, state, width, most);
@@ -775,25 +775,24 @@ function fixedRanges(chart) {
   return Object.keys(layout).every((name) => !/^[xy]axis[0-9]*$/.test(name) || layout[name].autorange === false);
 }
 
-// A new figure that differs from the one on screen only in its traces' x and y, its frames' contents
-// (the same names) and its time slider's labels (a control moved on an animation, most often), on a
-// chart whose axes have fixed ranges: those are changed in place, the points moved as a Play frame
-// moves them, where Plotly.react would draw the whole chart again. The chart ends as a draw of the
-// figure leaves it: its frames, its data, its slider on the figure's frame. False (nothing changed)
-// for any other figure.
-async function swap(chart, Plotly, state) {
-  const width = widthOf(chart);
-  if (!chart._fullData || width <= 0 || !sameWidth(chart) || !fixedRanges(chart)) return false;
-  const { planned } = planAt(chart, state, width);
-  if (outline(planned) !== chart.__labOutline || frameNames(state.frames) !== chart.__labFrameNames) {
-    return false;
-  }
+// Whether `planned` (for the figure's frames) differs from the plan on screen only in its traces' x
+// and y, its frames' contents (the same names) and its time slider's labels (a control moved on an
+// animation, most often), on a chart whose axes have fixed ranges: then swap can show it.
+function swappable(chart, planned, frames) {
+  if (!chart._fullData || widthOf(chart) <= 0 || !sameWidth(chart) || !fixedRanges(chart)) return false;
+  return outline(planned) === chart.__labOutline && frameNames(frames) === chart.__labFrameNames;
+}
+
+// Show a swappable plan by changing the chart in place, the points moved as a Play frame moves them,
+// where Plotly.react would draw the whole chart again. The chart ends as a draw of the figure leaves
+// it: its frames, its data, its slider on the figure's frame.
+async function swap(chart, Plotly, planned, frames) {
   const slider = planned.layout.sliders?.[0];
   if (slider) {
     const steps = { "sliders[0].steps": slider.steps, "sliders[0].active": slider.active ?? 0 };
     await Plotly.relayout(chart, steps);
   }
-  if (state.frames.length) await Plotly.addFrames(chart, state.frames); // each replaces its namesake
+  if (frames.length) await Plotly.addFrames(chart, frames); // each replaces its namesake
   const moved = planned.data.flatMap((trace, index) => {
     const shown = chart.data[index];
     return sameValues(shown.x, trace.x) && sameValues(shown.y, trace.y) ? [] : [index];
@@ -803,7 +802,6 @@ async function swap(chart, Plotly, state) {
     const still = { mode: "immediate", frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
     await Plotly.animate(chart, { data, traces: moved }, still);
   }
-  return true;
 }
 
 // The frame-step buttons: the time slider one frame back or on, as its own steps move it; nothing at
@@ -904,7 +902,12 @@ export default function ({ data, parentElement, setTriggerValue }) {
       const shown = () => ({ data: chart.data, active: (chart._fullLayout || chart.layout)?.sliders?.[0]?.active });
       chart.__labSpec = { figure: again ? chart.__labSpec.figure : figure, bytes: data, template, config };
       const state = again ? shown() : { data: figure.data, frames: figure.frames || [] };
-      if (again || !(await swap(chart, Plotly, state))) await drawFitted(chart, Plotly, state);
+      const first = planAt(chart, state, widthOf(chart));
+      if (!again && swappable(chart, first.planned, state.frames)) {
+        await swap(chart, Plotly, first.planned, state.frames);
+      } else {
+        await drawFitted(chart, Plotly, state, first);
+      }
       followFrameSteps(chart, Plotly);
       chart.__labRefit = () => { // the same figure at the new width, on the same frame
         if (chart.__labRefitting) return; // one is waiting already: it fits the width it finds
