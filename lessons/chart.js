@@ -728,8 +728,10 @@ async function fit(chart, Plotly, state, first) {
     const before = known[metricsKey(width, planned.shape)];
     const most = before ? { padW: Math.max(before.padW, got.padW), padH: Math.max(before.padH, got.padH) }
       : got;
-    known[metricsKey(width, planned.shape)] = known.last = most;
     const settled = Math.abs(most.padW - metrics.padW) <= 6 && Math.abs(most.padH - metrics.padH) <= 6;
+    // settled: kept as the metrics the drawn plan was made from, so that the next figure is planned as
+    // this one was drawn (and can be swapped in) rather than a pixel off
+    known[metricsKey(width, planned.shape)] = known.last = settled ? metrics : most;
     if (settled || pass >= FIT.passes) break;
     const next = plan(spec, state, width, most);
     metrics = most;
@@ -744,6 +746,8 @@ async function fit(chart, Plotly, state, first) {
 
 // What a plan draws apart from its traces' x and y arrays (their lengths stay), the time slider's
 // labels and its frame: two plans with the same outline differ only in what `swap` changes in place.
+// Keys that start with "_" are left out: plotly.js writes its own into the objects it is given (a
+// decoded typed array's `_inputArray`), and a plan drawn twice (a second fitting pass) carries them.
 function outline(planned) {
   const data = planned.data.map((trace) => ({ ...trace, x: lengthOf(trace.x), y: lengthOf(trace.y) }));
   const layout = { ...planned.layout };
@@ -752,7 +756,7 @@ function outline(planned) {
     const steps = slider.steps?.map((step) => ({ ...step, label: null }));
     layout.sliders = [{ ...slider, steps, active: null }, ...others];
   }
-  return JSON.stringify([data, layout]);
+  return JSON.stringify([data, layout], (key, value) => (key.startsWith("_") ? undefined : value));
 }
 
 function frameNames(frames) {

@@ -3,7 +3,8 @@ time label keeps clear of the Play row and stays inside the chart, and the panel
 chart are wide enough or stacked; at 1280 px they stay side by side; a resize fits the chart again in
 place; on the dark theme the slider and buttons are dark with visible ticks; the frame-step buttons
 move the time slider one frame and stop at the ends; a control moved while a later frame is on show
-changes the chart in place and leaves it as a fresh page draws it. Screenshots at 390, 1024 and 1280 px, light and
+changes the chart in place and leaves it as a fresh page draws it; the first move after a page loads
+swaps the cloud in without a Plotly.react. Screenshots at 390, 1024 and 1280 px, light and
 dark, go to the screenshots folder, to be looked at."""
 
 from __future__ import annotations
@@ -69,6 +70,20 @@ SHOWN = f"""() => {{
 }}"""
 
 
+# before the page's scripts: every Plotly.react counted on the chart it draws (chart.__reacts)
+COUNT_REDRAWS = """(() => {
+    let plotly;
+    Object.defineProperty(window, 'Plotly', {configurable: true, get: () => plotly, set: P => {
+        plotly = P;
+        const react = P.react;
+        P.react = function (chart, ...rest) {
+            chart.__reacts = (chart.__reacts || 0) + 1;
+            return react.call(this, chart, ...rest);
+        };
+    }});
+})();"""
+
+
 def rgb(colour: str) -> tuple[float, ...]:
     """'rgb(r, g, b)' or 'rgba(r, g, b, a)' -> (r, g, b, a) with r, g, b in 0..255."""
     parts = [float(part) for part in colour[colour.index("(") + 1 : -1].split(",")]
@@ -83,9 +98,13 @@ def luminance(colour: str) -> float:
 class Tab:
     """A page in a fresh browser context of the given size and colour scheme, its errors collected."""
 
-    def __init__(self, browser, url: str, width: int, scheme: str = "light", height: int = 900):
+    def __init__(
+        self, browser, url: str, width: int, scheme: str = "light", height: int = 900, init: str = ""
+    ):
         self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
         self.context.set_default_timeout(90_000)
+        if init:
+            self.context.add_init_script(init)
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
@@ -116,8 +135,8 @@ def tab(browser, app_url):
     """A factory of Tabs on the app, closed after the test."""
     opened: list[Tab] = []
 
-    def open_tab(path: str, width: int, scheme: str = "light", height: int = 900) -> Tab:
-        opened.append(Tab(browser, f"{app_url}/{path}", width, scheme, height))
+    def open_tab(path: str, width: int, scheme: str = "light", height: int = 900, init: str = "") -> Tab:
+        opened.append(Tab(browser, f"{app_url}/{path}", width, scheme, height, init))
         return opened[-1]
 
     yield open_tab
@@ -249,6 +268,25 @@ def test_a_control_moved_on_a_later_frame_changes_the_chart_in_place_as_a_fresh_
     assert page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
     assert page.evaluate(AXIS_RANGES) == fresh.page.evaluate(AXIS_RANGES)  # the KL chart's too
     assert moved.problems() == [] and fresh.problems() == []
+
+
+@pytest.mark.parametrize(("path", "width"), [("langevin", 1400), (f"splitting?{PARTICLES}", 1280)])
+def test_the_first_control_moved_after_the_page_loads_swaps_the_cloud_in_without_a_redraw(tab, path, width):
+    loaded = tab(path, width, init=COUNT_REDRAWS)
+    loaded.fitted()
+    cloud = ".st-key-cloud .lab-chart"
+    before = loaded.page.evaluate(SHOWN)
+    loaded.page.evaluate(f"() => {{ document.querySelector('{cloud}').__reacts = 0; }}")
+    slider_input(loaded.page, "step_size").press("ArrowRight")
+    loaded.page.wait_for_function(f"() => ({SHOWN})().labels.join() !== {before['labels']!r}.join()")
+    loaded.page.wait_for_function(SETTLED, arg=1)
+    loaded.page.wait_for_timeout(1000)  # nothing else on its way
+    assert loaded.page.evaluate(f"() => document.querySelector('{cloud}').__reacts") == 0
+    fresh = tab(loaded.page.url.split("/", 3)[3], width)
+    fresh.fitted()
+    assert loaded.page.evaluate(SHOWN) == fresh.page.evaluate(SHOWN)
+    assert loaded.page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
+    assert loaded.problems() == [] and fresh.problems() == []
 
 
 @pytest.mark.parametrize("scheme", ["dark", "light"])
