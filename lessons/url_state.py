@@ -18,11 +18,13 @@ from lessons.settings import FIELD_NAMES, OPTIONS, SEED_MAX, Settings, format_va
 CLASS_PARAMS = ("class", "key")  # a class-mode room's code and teacher key stay in the address
 
 
-def controls(page: Page) -> Settings:
-    """Draw the page's controls and return the settings they show.
+def settings_for(page: Page) -> Settings:
+    """The page's settings for this run, before its controls are drawn, written back to the address.
 
     On arrival the address decides; an address without any setting (a sidebar link, the Back
     button to a bare address) brings back what the student last had on this page in this session.
+    After that the controls' state decides: a move has set it before the run starts, so the chart can
+    be drawn before the controls (``draw_controls``), whose options never depend on other settings.
     """
     if arrived(page):
         settings, notes = arrival_settings(page, st.query_params.to_dict(), kept(page))
@@ -32,7 +34,21 @@ def controls(page: Page) -> Settings:
             st.session_state["own_data"] = (settings.points, settings.bandwidth)
         st.session_state["_url_page"], st.session_state["_url_notes"] = page.name, notes
         st.session_state["_visits"] = visit_number() + 1
-    for note in st.session_state.pop("_url_notes", []):  # shown once, gone at the next interaction
+    settings = replace(page.defaults, **{name: st.session_state[name] for name in page.controls})
+    if settings.dataset == "custom" and "own_data" in st.session_state:
+        points, bandwidth = st.session_state["own_data"]
+        settings = replace(settings, points=points, bandwidth=bandwidth)
+    st.session_state[f"_kept_{page.name}"] = settings
+    st.session_state["_url_written"] = written = to_query(settings, url_names(settings, page.controls))
+    kept_params = {name: value for name, value in st.query_params.to_dict().items() if name in CLASS_PARAMS}
+    st.query_params.from_dict({**written, **kept_params})  # class mode broadcasts ``written``
+    return settings
+
+
+def draw_controls(page: Page) -> None:
+    """The page's controls, showing the state ``settings_for`` read, and its reset button; a note on
+    what the address held that was ignored is shown once, gone at the next interaction."""
+    for note in st.session_state.pop("_url_notes", []):
         st.info(note, icon=":material/link_off:")
     for name in page.controls:
         _widget(name, page.control_label(name))
@@ -44,15 +60,6 @@ def controls(page: Page) -> Settings:
         args=(page,),
         help="Every control of this page back to where the lesson starts.",
     )
-    settings = replace(page.defaults, **{name: st.session_state[name] for name in page.controls})
-    if settings.dataset == "custom" and "own_data" in st.session_state:
-        points, bandwidth = st.session_state["own_data"]
-        settings = replace(settings, points=points, bandwidth=bandwidth)
-    st.session_state[f"_kept_{page.name}"] = settings
-    st.session_state["_url_written"] = written = to_query(settings, url_names(settings, page.controls))
-    kept_params = {name: value for name, value in st.query_params.to_dict().items() if name in CLASS_PARAMS}
-    st.query_params.from_dict({**written, **kept_params})  # class mode broadcasts ``written``
-    return settings
 
 
 def arrived(page: Page) -> bool:

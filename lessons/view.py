@@ -25,11 +25,11 @@ from lessons import (
     split_buttons,
     sweep_view,
     training_store,
+    url_state,
 )
 from lessons.presenter import show
 from lessons.registry import Page
 from lessons.settings import Settings
-from lessons.url_state import controls
 
 
 @st.fragment
@@ -38,11 +38,14 @@ def lesson_view(name: str) -> None:
     page = registry.page(name)
     st.html(layout_css.NARROW_SCREEN_CSS)
     left, right = st.container(key="lesson_view").columns([1.8, 3], gap="medium")
-    with left:
-        settings = controls(page)
+    settings = url_state.settings_for(page)
     classroom.send_settings()  # a teacher's move reaches the class from this run, not the bar's next tick
-    with right:
-        LAYOUTS[page.layout](page, settings)
+    try:
+        with right:  # first: the chart's message leaves before the controls' (the main chart sooner)
+            LAYOUTS[page.layout](page, settings)
+    finally:
+        with left:
+            url_state.draw_controls(page)
 
 
 def _one_cloud(page: Page, settings: Settings) -> None:
