@@ -1,10 +1,12 @@
 """The generic lesson view under AppTest: display toggles never simulate again, a lesson keeps its
-settings while the student visits another page, and a run that blew up never claims a match."""
+settings while the student visits another page, a run that blew up never claims a match, and a move
+sends the main chart before the controls."""
 
 from __future__ import annotations
 
 import pytest
 from helpers_apptest import chart_specs
+from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from test_pages import assert_no_exception, open_page
 
 from core import sde
@@ -73,3 +75,23 @@ def test_a_run_that_blew_up_gives_no_verdict_and_its_chart_says_so():
     titles = [str(annotation.get("text")) for annotation in chart_specs(at)["cloud"]["layout"]["annotations"]]
     assert any("blew up" in title for title in titles), titles
     assert "distance_chart" not in chart_specs(at), "a distance chart of one frame says nothing"
+
+
+@pytest.mark.parametrize("page", ["langevin", "splitting", "duality"])
+def test_a_move_sends_the_main_chart_before_the_controls(page, monkeypatch):
+    at = open_page(page, **SMALL)
+    sent: list[str] = []  # every element's id, in the order the run sends it to the browser
+    real = ForwardMsgQueue.enqueue
+
+    def enqueue(queue, message):
+        if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            sent.append(getattr(getattr(element, element.WhichOneof("type")), "id", ""))
+        return real(queue, message)
+
+    monkeypatch.setattr(ForwardMsgQueue, "enqueue", enqueue)
+    at.select_slider(key="step_size").set_value(0.05).run()
+    assert_no_exception(at)
+    cloud = next(i for i, name in enumerate(sent) if name.endswith("-cloud"))
+    control = next(i for i, name in enumerate(sent) if name.endswith("-step_size"))
+    assert cloud < control, "the controls went out before the chart"
