@@ -19,7 +19,8 @@ CLASS_PARAMS = ("class", "key")  # a class-mode room's code and teacher key stay
 
 
 def settings_for(page: Page) -> Settings:
-    """The page's settings for this run, before its controls are drawn, written back to the address.
+    """The page's settings for this run, before its controls are drawn (``write_address`` puts them
+    in the address once the page has drawn).
 
     On arrival the address decides; an address without any setting (a sidebar link, the Back
     button to a bare address) brings back what the student last had on this page in this session.
@@ -39,10 +40,21 @@ def settings_for(page: Page) -> Settings:
         points, bandwidth = st.session_state["own_data"]
         settings = replace(settings, points=points, bandwidth=bandwidth)
     st.session_state[f"_kept_{page.name}"] = settings
-    st.session_state["_url_written"] = written = to_query(settings, url_names(settings, page.controls))
-    kept_params = {name: value for name, value in st.query_params.to_dict().items() if name in CLASS_PARAMS}
-    st.query_params.from_dict({**written, **kept_params})  # class mode broadcasts ``written``
+    # what write_address puts in the address, and what class mode broadcasts
+    st.session_state["_url_written"] = to_query(settings, url_names(settings, page.controls))
     return settings
+
+
+def write_address() -> None:
+    """The settings ``settings_for`` read, written to the address, with a class room's parameters.
+
+    Written after the page has drawn, not before: a page reached through the sidebar that wrote its
+    address at the start of its run wrote it into the previous page's history entry (Streamlit's
+    frontend had not moved to the new path yet), and Back then opened the old page with the new
+    page's settings (tests/e2e/test_back_button.py).
+    """
+    kept_params = {name: value for name, value in st.query_params.to_dict().items() if name in CLASS_PARAMS}
+    st.query_params.from_dict({**st.session_state["_url_written"], **kept_params})
 
 
 def draw_controls(page: Page) -> None:

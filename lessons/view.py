@@ -46,6 +46,7 @@ def lesson_view(name: str) -> None:
     finally:
         with left:
             url_state.draw_controls(page)
+        url_state.write_address()
 
 
 def _one_cloud(page: Page, settings: Settings) -> None:
