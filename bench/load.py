@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py students 30              # 30 sessions on a server this script starts
     .venv/bin/python bench/load.py students 30 --attackers 2
+    .venv/bin/python bench/load.py students 30 --shared-link     # every student on seed 0
     .venv/bin/python bench/load.py students 30 --url http://127.0.0.1:8080   # a running server or proxy
     .venv/bin/python bench/load.py calibrate     # CPU ns per particle-step of every lesson's run (one torch thread)
 
@@ -9,7 +10,9 @@
 installed streamlit package): each session opens a lesson page, then every MOVE_EVERY_S moves its step
 size slider one notch (a rerun BackMsg carrying the slider's new widget state and its fragment), and times each
 rerun from the message sent to the server's ``script_finished``. Each student has its own seed, so its
-runs are its own (no cache hits across students). An error is an exception element, the app's "Something
+runs are its own (no cache hits across students); with ``--shared-link`` every student opens the page
+with seed 0, as a class does from the one link its teacher shared, and a run one student has asked for
+is a cache hit for the others (each still walks h on its own). An error is an exception element, the app's "Something
 went wrong", a rerun answered after more than SLOW_RERUN_S (it is still timed), no answer in
 GIVE_UP_S, or a dropped connection, each named by where it happened. Attackers open the
 issue's costliest URL with a fresh seed once every ATTACK_EVERY_S (a held reload key; each a new session,
@@ -313,12 +316,15 @@ async def attacker(base: str, first_seed: int, until: float, tally: Tally) -> No
         await asyncio.sleep(max(0.0, ATTACK_EVERY_S - (time.monotonic() - tick)))
 
 
-async def classroom(base: str, students: int, attackers: int, duration: float) -> tuple[Tally, Tally]:
-    """``students`` and ``attackers`` on the server at ``base`` for ``duration`` seconds."""
+async def classroom(
+    base: str, students: int, attackers: int, duration: float, shared_link: bool = False
+) -> tuple[Tally, Tally]:
+    """``students`` and ``attackers`` on the server at ``base`` for ``duration`` seconds; the students
+    on seeds of their own, or all on seed 0 (``shared_link``)."""
     until = time.monotonic() + duration
     normal, hostile = Tally(), Tally()
     await asyncio.gather(
-        *(student(base, 1000 + index, until, normal) for index in range(students)),
+        *(student(base, 0 if shared_link else 1000 + index, until, normal) for index in range(students)),
         *(attacker(base, 100_000 * (index + 1), until, hostile) for index in range(attackers)),
     )
     return normal, hostile
@@ -331,29 +337,34 @@ def cpu_seconds_of(pid: int) -> float:
 
 
 def measure(
-    base: str | None, students: int, attackers: int, duration: float
+    base: str | None, students: int, attackers: int, duration: float, shared_link: bool = False
 ) -> tuple[Tally, Tally, float | None]:
     """Run the classroom against ``base``, or against a server started here (as `make run` does);
     -> the students' and attackers' tallies, and the started server's CPU seconds during the run."""
     if base is not None:
-        return *asyncio.run(classroom(base, students, attackers, duration)), None
+        return *asyncio.run(classroom(base, students, attackers, duration, shared_link)), None
     with (
         tempfile.TemporaryDirectory() as scratch,
         streamlit_server(Path(scratch) / "server.log") as (url, pid),
     ):
         asyncio.run(classroom(url, 1, 0, 1.0))  # warm up: imports and first run
         before = cpu_seconds_of(pid)
-        normal, hostile = asyncio.run(classroom(url, students, attackers, duration))
+        normal, hostile = asyncio.run(classroom(url, students, attackers, duration, shared_link))
         return normal, hostile, cpu_seconds_of(pid) - before
 
 
 def report(
-    students: int, attackers: int, tallies: tuple[Tally, Tally, float | None], started_load: float
+    students: int,
+    attackers: int,
+    tallies: tuple[Tally, Tally, float | None],
+    started_load: float,
+    shared_link: bool = False,
 ) -> None:
     normal, hostile, server_cpu = tallies
+    seeds = "all on seed 0 (one shared link)" if shared_link else "a seed each"
     print(
         f"nproc {os.cpu_count()}, load average {started_load:.1f} before / {os.getloadavg()[0]:.1f} after; "
-        f"{students} students moving '{SLIDER}' every {MOVE_EVERY_S:g} s"
+        f"{students} students ({seeds}) moving '{SLIDER}' every {MOVE_EVERY_S:g} s"
     )
     if server_cpu is not None:
         answered = len(normal.reruns) + normal.page_loads + len(hostile.reruns)
@@ -376,13 +387,16 @@ def main() -> None:
     load.add_argument("--attackers", type=int, default=0)
     load.add_argument("--duration", type=float, default=DURATION_S)
     load.add_argument("--url", help="a running server or proxy (default: start one)")
+    load.add_argument("--shared-link", action="store_true", help="every student on seed 0 (one link)")
     arguments = parser.parse_args()
     if arguments.command == "calibrate":
         calibrate()
         return
     started_load = os.getloadavg()[0]
-    tallies = measure(arguments.url, arguments.count, arguments.attackers, arguments.duration)
-    report(arguments.count, arguments.attackers, tallies, started_load)
+    tallies = measure(
+        arguments.url, arguments.count, arguments.attackers, arguments.duration, arguments.shared_link
+    )
+    report(arguments.count, arguments.attackers, tallies, started_load, arguments.shared_link)
 
 
 if __name__ == "__main__":
