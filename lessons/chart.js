@@ -672,7 +672,8 @@ function placePanels(layout, data, panels, width, metrics, family, size, shape) 
 // the width it has now, if one was made already (planAt). What plotly leaves round the plot depends
 // on the plot itself: a panel's tick labels push the margin only when the panel reaches the plot
 // area's edge. So the most measured so far (at this width, in this shape) is what is planned for: a
-// draw then has room for every label, and the next pass changes nothing.
+// draw then has room for every label, and the next pass changes nothing; once a draw has settled, the
+// metrics it was planned with are the ones kept.
 async function drawFitted(chart, Plotly, state, first) {
   chart.dataset.labFitting = "true";
   try {
@@ -725,13 +726,14 @@ async function fit(chart, Plotly, state, first) {
     if (frames) chart.__labFrameNames = frameNames(frames);
     const got = measure(chart);
     if (!got || width <= 0) break;
-    const before = known[metricsKey(width, planned.shape)];
+    const slot = metricsKey(width, planned.shape);
+    const before = known[slot];
     const most = before ? { padW: Math.max(before.padW, got.padW), padH: Math.max(before.padH, got.padH) }
       : got;
     const settled = Math.abs(most.padW - metrics.padW) <= 6 && Math.abs(most.padH - metrics.padH) <= 6;
     // settled: kept as the metrics the drawn plan was made from, so that the next figure is planned as
     // this one was drawn (and can be swapped in) rather than a pixel off
-    known[metricsKey(width, planned.shape)] = known.last = settled ? metrics : most;
+    known[slot] = known.last = settled ? metrics : most;
     if (settled || pass >= FIT.passes) break;
     const next = plan(spec, state, width, most);
     metrics = most;
@@ -748,7 +750,14 @@ async function fit(chart, Plotly, state, first) {
 // labels and its frame: two plans with the same outline differ only in what `swap` changes in place.
 // Keys that start with "_" are left out: plotly.js writes its own into the objects it is given (a
 // decoded typed array's `_inputArray`), and a plan drawn twice (a second fitting pass) carries them.
+// Made once per plan: the check for a swap and the draw that follows when there is none share it.
+const outlines = new WeakMap();
 function outline(planned) {
+  if (!outlines.has(planned)) outlines.set(planned, outlineOf(planned));
+  return outlines.get(planned);
+}
+
+function outlineOf(planned) {
   const data = planned.data.map((trace) => ({ ...trace, x: lengthOf(trace.x), y: lengthOf(trace.y) }));
   const layout = { ...planned.layout };
   if (layout.sliders?.length) {
