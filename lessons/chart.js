@@ -746,8 +746,10 @@ async function fit(chart, Plotly, state, first) {
   });
 }
 
-// What a plan draws apart from its traces' x and y arrays (their lengths stay), the time slider's
-// labels and its frame: two plans with the same outline differ only in what `swap` changes in place.
+// What a plan draws apart from its traces' x and y arrays (their values and lengths), its time slider's
+// steps (their labels, frames and number: a Particles move changes every cloud's length and, within
+// the message budget, the number of frames) and its frame: two plans with the same outline differ
+// only in what `swap` changes in place.
 // Keys that start with "_" are left out: plotly.js writes its own into the objects it is given (a
 // decoded typed array's `_inputArray`), and a plan drawn twice (a second fitting pass) carries them.
 // Made once per plan: the check for a swap and the draw that follows when there is none share it.
@@ -758,22 +760,22 @@ function outline(planned) {
 }
 
 function outlineOf(planned) {
-  const data = planned.data.map((trace) => ({ ...trace, x: lengthOf(trace.x), y: lengthOf(trace.y) }));
+  const data = planned.data.map((trace) => ({ ...trace, x: "x" in trace, y: "y" in trace }));
   const layout = { ...planned.layout };
   if (layout.sliders?.length) {
     const [slider, ...others] = layout.sliders;
-    const steps = slider.steps?.map((step) => ({ ...step, label: null }));
+    const steps = [...new Set(slider.steps?.map(stepShape))]; // the kinds of step, not how many
     layout.sliders = [{ ...slider, steps, active: null }, ...others];
   }
   return JSON.stringify([data, layout], (key, value) => (key.startsWith("_") ? undefined : value));
 }
 
-function frameNames(frames) {
-  return JSON.stringify(frames.map((frame) => frame.name));
+function stepShape(step) {
+  return JSON.stringify({ ...step, label: null, args: [null, ...(step.args?.slice(1) || [])] });
 }
 
-function lengthOf(values) {
-  return values?.bdata !== undefined ? `${values.dtype}:${values.bdata.length}` : values?.length;
+function frameNames(frames) {
+  return JSON.stringify(frames.map((frame) => frame.name));
 }
 
 function sameValues(a, b) {
@@ -788,12 +790,12 @@ function fixedRanges(chart) {
   return Object.keys(layout).every((name) => !/^[xy]axis[0-9]*$/.test(name) || layout[name].autorange === false);
 }
 
-// Whether `planned` (for the figure's frames) differs from the plan on screen only in its traces' x
-// and y, its frames' contents (the same names) and its time slider's labels (a control moved on an
-// animation, most often), on a chart whose axes have fixed ranges: then swap can show it.
-function swappable(chart, planned, frames) {
+// Whether `planned` differs from the plan on screen only in its traces' x and y, its frames and its
+// time slider's steps (a control moved on an animation, most often), on a chart whose axes have fixed
+// ranges: then swap can show it.
+function swappable(chart, planned) {
   if (!chart._fullData || widthOf(chart) <= 0 || !sameWidth(chart) || !fixedRanges(chart)) return false;
-  return outline(planned) === chart.__labOutline && frameNames(frames) === chart.__labFrameNames;
+  return outline(planned) === chart.__labOutline;
 }
 
 // Show a swappable plan by changing the chart in place, the points moved as a Play frame moves them,
@@ -805,7 +807,14 @@ async function swap(chart, Plotly, planned, frames) {
     const steps = { "sliders[0].steps": slider.steps, "sliders[0].active": slider.active ?? 0 };
     await Plotly.relayout(chart, steps);
   }
+  const names = frameNames(frames);
+  if (names !== chart.__labFrameNames) { // other frames: the old ones go, last first (deleteFrames sorts
+    // the indices it is given as strings, so a list of them can delete the wrong ones)
+    const count = JSON.parse(chart.__labFrameNames || "[]").length;
+    for (let index = count - 1; index >= 0; index--) await Plotly.deleteFrames(chart, [index]);
+  }
   if (frames.length) await Plotly.addFrames(chart, frames); // each replaces its namesake
+  chart.__labFrameNames = names;
   const moved = planned.data.flatMap((trace, index) => {
     const shown = chart.data[index];
     return sameValues(shown.x, trace.x) && sameValues(shown.y, trace.y) ? [] : [index];
@@ -916,7 +925,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
       chart.__labSpec = { figure: again ? chart.__labSpec.figure : figure, bytes: data, template, config };
       const state = again ? shown() : { data: figure.data, frames: figure.frames || [] };
       const first = planAt(chart, state, widthOf(chart));
-      if (!again && swappable(chart, first.planned, state.frames)) {
+      if (!again && swappable(chart, first.planned)) {
         await swap(chart, Plotly, first.planned, state.frames);
       } else {
         await drawFitted(chart, Plotly, state, first);

@@ -4,7 +4,7 @@ chart are wide enough or stacked; at 1280 px they stay side by side; a resize fi
 place; on the dark theme the slider and buttons are dark with visible ticks; the frame-step buttons
 move the time slider one frame and stop at the ends; a control moved while a later frame is on show
 changes the chart in place and leaves it as a fresh page draws it; the first move after a page loads
-swaps the cloud in without a Plotly.react. Screenshots at 390, 1024 and 1280 px, light and
+swaps the cloud in without a Plotly.react, a Particles move too (a cloud of the new size). Screenshots at 390, 1024 and 1280 px, light and
 dark, go to the screenshots folder, to be looked at."""
 
 from __future__ import annotations
@@ -284,6 +284,33 @@ def test_the_first_control_moved_after_the_page_loads_swaps_the_cloud_in_without
     assert loaded.page.evaluate(f"() => document.querySelector('{cloud}').__reacts") == 0
     fresh = tab(loaded.page.url.split("/", 3)[3], width)
     fresh.fitted()
+    assert loaded.page.evaluate(SHOWN) == fresh.page.evaluate(SHOWN)
+    assert loaded.page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
+    assert loaded.problems() == [] and fresh.problems() == []
+
+
+# the markers of the cloud chart's largest trace, the cloud (SVG: one path.point each)
+CLOUD_POINTS = """() => Math.max(...[...document.querySelectorAll('.st-key-cloud .lab-chart .trace.scatter')]
+    .map(trace => trace.querySelectorAll('path.point').length))"""
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "shown"), [("langevin", "ArrowRight", 2000), ("forward", "ArrowLeft", 500)]
+)
+def test_a_particles_move_swaps_in_a_cloud_of_the_new_size_without_a_redraw(tab, path, key, shown):
+    loaded = tab(path, 1280, init=COUNT_REDRAWS)
+    loaded.fitted()
+    assert loaded.page.evaluate(CLOUD_POINTS) == 1000
+    cloud = ".st-key-cloud .lab-chart"
+    loaded.page.evaluate(f"() => {{ document.querySelector('{cloud}').__reacts = 0; }}")
+    slider_input(loaded.page, "particles").press(key)
+    loaded.page.wait_for_function(f"() => ({CLOUD_POINTS})() === {shown}")
+    loaded.page.wait_for_function(SETTLED, arg=1)
+    loaded.page.wait_for_timeout(1000)  # nothing else on its way
+    assert loaded.page.evaluate(f"() => document.querySelector('{cloud}').__reacts") == 0
+    fresh = tab(loaded.page.url.split("/", 3)[3], 1280)
+    fresh.fitted()
+    assert fresh.page.evaluate(CLOUD_POINTS) == shown
     assert loaded.page.evaluate(SHOWN) == fresh.page.evaluate(SHOWN)
     assert loaded.page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
     assert loaded.problems() == [] and fresh.problems() == []
