@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +24,6 @@ STATIC = Path(__file__).resolve().parent.parent / "static"  # served at <base UR
 # versioned name, from the plotly.js the plotly package ships: a browser never reuses an old copy
 PLOTLY_JS = STATIC / f"plotly-{plotly.offline.get_plotlyjs_version()}-lab2.min.js"
 TRACE_TYPES = frozenset({"scatter", "scattergl", "heatmap"})  # the traces that PLOTLY_JS can draw
-HEAD_START_S = 0.03  # about two display frames at 60 Hz: the browser draws the chart in between
-_SENT = "_lab_chart_sent"  # session state: key -> hash of the chart data last sent under it
-_HEAD_START_DUE = "_lab_head_start_due"  # session state: this run's first changed chart pauses after it
 TYPED = {"i1", "u1", "i2", "u2", "i4", "u4", "f4", "f8"}  # the typed arrays plotly.js decodes
 
 
@@ -48,38 +43,9 @@ _COMPONENT = st.components.v2.component(
 def plotly_chart(figure: dict | go.Figure, key: str, *, config: dict | None = None) -> None:
     """Draw ``figure``; on a rerun the chart with the same ``key`` is patched, not rebuilt.
 
-    ``config`` is plotly.js's, merged over the default one (no mode bar). The first chart of a run
-    that differs from what the session was last sent under its key gets a head start (``head_start``)
-    inside ``first_change_goes_ahead``.
+    ``config`` is plotly.js's, merged over the default one (no mode bar).
     """
-    data = figure_json(figure, config=config)
-    _COMPONENT(data=data, key=key)
-    sent = st.session_state.setdefault(_SENT, {})
-    changed, sent[key] = sent.get(key) != hash(data), hash(data)
-    if changed and st.session_state.pop(_HEAD_START_DUE, False):
-        head_start()
-
-
-@contextmanager
-def first_change_goes_ahead() -> Iterator[None]:
-    """Inside: the first chart that changes leaves before the messages that follow it (``head_start``)."""
-    st.session_state[_HEAD_START_DUE] = True
-    try:
-        yield
-    finally:
-        st.session_state.pop(_HEAD_START_DUE, None)
-
-
-def head_start() -> None:
-    """Pause the script for HEAD_START_S (no CPU) after a chart: the chart just sent leaves the
-    server and is drawn in the browser before the page's next messages arrive.
-
-    Without it, the script's Python work after the chart (readouts, the share box) held the
-    interpreter that the server's event loop needs to send the chart, and the browser rendered the
-    chart together with every message that followed before it called the chart's code (measured in
-    bench/RESULTS.md, "Before and after").
-    """
-    time.sleep(HEAD_START_S)
+    _COMPONENT(data=figure_json(figure, config=config), key=key)
 
 
 def preload_plotly_js() -> None:

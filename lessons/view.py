@@ -13,7 +13,6 @@ import html
 import streamlit as st
 
 from lessons import (
-    chart,
     classroom,
     downloads,
     duality_view,
@@ -42,9 +41,7 @@ def lesson_view(name: str) -> None:
     settings = url_state.settings_for(page)
     classroom.send_settings()  # a teacher's move reaches the class from this run, not the bar's next tick
     try:
-        # first: the chart's message leaves before the controls' (the main chart sooner), and the
-        # chart a move changes is drawn before the readouts arrive
-        with right, chart.first_change_goes_ahead():
+        with right:  # first: the chart's message leaves before the controls' (the main chart sooner)
             LAYOUTS[page.layout](page, settings)
     finally:
         with left:

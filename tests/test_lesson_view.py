@@ -10,8 +10,7 @@ from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
 from test_pages import assert_no_exception, open_page
 
 from core import sde
-from harness.payloads import chart_payloads
-from lessons import chart, engine_cache
+from lessons import engine_cache
 
 SMALL = {"particles": "200"}
 
@@ -96,50 +95,3 @@ def test_a_move_sends_the_main_chart_before_the_controls(page, monkeypatch):
     cloud = next(i for i, name in enumerate(sent) if name.endswith("-cloud"))
     control = next(i for i, name in enumerate(sent) if name.endswith("-step_size"))
     assert cloud < control, "the controls went out before the chart"
-
-
-MOVES = [("langevin", "step_size", 0.1)] + [
-    (page, "step_size", 0.05) for page in ("forward", "splitting", "backward", "duality")
-]
-
-
-def sent_elements(monkeypatch) -> tuple[list[str], list[list[str]]]:
-    """Every element id a run sends, in order, and what had been sent at each head start."""
-    sent: list[str] = []
-    paused_after: list[list[str]] = []
-    real = ForwardMsgQueue.enqueue
-
-    def enqueue(queue, message):
-        if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
-            element = message.delta.new_element
-            sent.append(getattr(getattr(element, element.WhichOneof("type")), "id", ""))
-        return real(queue, message)
-
-    monkeypatch.setattr(ForwardMsgQueue, "enqueue", enqueue)
-    monkeypatch.setattr(chart, "head_start", lambda: paused_after.append(list(sent)))
-    return sent, paused_after
-
-
-@pytest.mark.parametrize(("page", "slider", "value"), [*MOVES, ("samplers", "evaluations", 20)])
-def test_the_first_chart_a_move_changes_gets_a_head_start_on_the_elements_that_follow_it(
-    page, slider, value, monkeypatch
-):
-    at = open_page(page, **SMALL)
-    before_move = {key: payload for key, payload in chart_payloads(at).items()}
-    sent, paused_after = sent_elements(monkeypatch)
-    at.select_slider(key=slider).set_value(value).run()
-    assert_no_exception(at)
-    assert len(paused_after) == 1, "one head start per run"
-    ahead = paused_after[0][-1]
-    changed = [key for key, payload in chart_payloads(at).items() if before_move.get(key) != payload]
-    first_changed = next(name for name in sent if any(name.endswith(f"-{key}") for key in changed))
-    assert ahead == first_changed, (ahead, changed)
-    assert len(sent) > len(paused_after[0]), "nothing followed the chart"
-
-
-def test_a_rerun_that_changes_no_chart_pauses_nowhere(monkeypatch):
-    at = open_page("langevin", **SMALL)
-    _, paused_after = sent_elements(monkeypatch)
-    at.run()
-    assert_no_exception(at)
-    assert paused_after == []
