@@ -4,8 +4,8 @@ chart are wide enough or stacked; at 1280 px they stay side by side; a resize fi
 place; on the dark theme the slider and buttons are dark with visible ticks; the frame-step buttons
 move the time slider one frame and stop at the ends; a control moved while a later frame is on show
 changes the chart in place and leaves it as a fresh page draws it; the first move after a page loads
-swaps the cloud in without a Plotly.react, a Particles move too (a cloud of the new size). Screenshots at 390, 1024 and 1280 px, light and
-dark, go to the screenshots folder, to be looked at."""
+swaps the cloud in without a Plotly.react, a Particles move too (a cloud of the new size). Screenshots
+at 390, 1024 and 1280 px, light and dark, go to the screenshots folder, to be looked at."""
 
 from __future__ import annotations
 
@@ -274,19 +274,29 @@ def test_a_control_moved_on_a_later_frame_changes_the_chart_in_place_as_a_fresh_
 def test_the_first_control_moved_after_the_page_loads_swaps_the_cloud_in_without_a_redraw(tab, path, width):
     loaded = tab(path, width, init=COUNT_REDRAWS)
     loaded.fitted()
-    cloud = ".st-key-cloud .lab-chart"
     before = loaded.page.evaluate(SHOWN)
-    loaded.page.evaluate(f"() => {{ document.querySelector('{cloud}').__reacts = 0; }}")
-    slider_input(loaded.page, "step_size").press("ArrowRight")
-    loaded.page.wait_for_function(f"() => ({SHOWN})().labels.join() !== {before['labels']!r}.join()")
+    changed = f"() => ({SHOWN})().labels.join() !== {before['labels']!r}.join()"
+    assert_moved_without_redraw(tab, loaded, width, "step_size", "ArrowRight", changed)
+
+
+CLOUD = ".st-key-cloud .lab-chart"
+
+
+def assert_moved_without_redraw(tab, loaded, width: int, slider: str, key: str, changed: str) -> Tab:
+    """Press ``key`` on ``slider`` of the fitted page ``loaded`` and wait until ``changed`` holds: the
+    cloud chart was not drawn again by Plotly.react and shows what a fresh page shows; the fresh Tab."""
+    loaded.page.evaluate(f"() => {{ document.querySelector('{CLOUD}').__reacts = 0; }}")
+    slider_input(loaded.page, slider).press(key)
+    loaded.page.wait_for_function(changed)
     loaded.page.wait_for_function(SETTLED, arg=1)
     loaded.page.wait_for_timeout(1000)  # nothing else on its way
-    assert loaded.page.evaluate(f"() => document.querySelector('{cloud}').__reacts") == 0
+    assert loaded.page.evaluate(f"() => document.querySelector('{CLOUD}').__reacts") == 0
     fresh = tab(loaded.page.url.split("/", 3)[3], width)
     fresh.fitted()
     assert loaded.page.evaluate(SHOWN) == fresh.page.evaluate(SHOWN)
     assert loaded.page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
     assert loaded.problems() == [] and fresh.problems() == []
+    return fresh
 
 
 # the markers of the cloud chart's largest trace, the cloud (SVG: one path.point each)
@@ -301,19 +311,9 @@ def test_a_particles_move_swaps_in_a_cloud_of_the_new_size_without_a_redraw(tab,
     loaded = tab(path, 1280, init=COUNT_REDRAWS)
     loaded.fitted()
     assert loaded.page.evaluate(CLOUD_POINTS) == 1000
-    cloud = ".st-key-cloud .lab-chart"
-    loaded.page.evaluate(f"() => {{ document.querySelector('{cloud}').__reacts = 0; }}")
-    slider_input(loaded.page, "particles").press(key)
-    loaded.page.wait_for_function(f"() => ({CLOUD_POINTS})() === {shown}")
-    loaded.page.wait_for_function(SETTLED, arg=1)
-    loaded.page.wait_for_timeout(1000)  # nothing else on its way
-    assert loaded.page.evaluate(f"() => document.querySelector('{cloud}').__reacts") == 0
-    fresh = tab(loaded.page.url.split("/", 3)[3], 1280)
-    fresh.fitted()
+    changed = f"() => ({CLOUD_POINTS})() === {shown}"
+    fresh = assert_moved_without_redraw(tab, loaded, 1280, "particles", key, changed)
     assert fresh.page.evaluate(CLOUD_POINTS) == shown
-    assert loaded.page.evaluate(SHOWN) == fresh.page.evaluate(SHOWN)
-    assert loaded.page.evaluate(CHARTS_DIGEST) == fresh.page.evaluate(CHARTS_DIGEST)
-    assert loaded.problems() == [] and fresh.problems() == []
 
 
 @pytest.mark.parametrize("scheme", ["dark", "light"])
