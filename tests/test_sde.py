@@ -135,6 +135,25 @@ def test_backward_reports_divergence_for_a_step_too_large_for_a_steep_score():
     _assert_divergence_is_reported_cleanly(traj, 0.1, 10)
 
 
+@pytest.mark.parametrize(
+    ("point", "blows_up"),
+    [
+        ((90.0, 0.0), False),
+        ((0.0, -99.0), False),
+        ((72.0, 72.0), True),
+        ((101.0, 0.0), True),
+        ((math.nan, 0.0), True),
+    ],
+)
+def test_blow_up_is_leaving_the_disc_of_max_radius_not_its_square(point, blows_up):
+    # one deterministic backward step (λ = 0) with s = (target − x) / h − x puts a particle at target
+    target = torch.tensor([[0.0, 0.0], point])  # (2, 2)
+    h = 0.5
+    traj = sde.backward(lambda x, t: (target - x) / h - x, torch.zeros(2, 2), t_end=h, num_steps=1, lam=0.0)
+    assert traj.diverged == blows_up
+    assert traj.diverged == (not math.hypot(*point) <= sde.MAX_RADIUS)
+
+
 # --- forward (OU) -----------------------------------------------------------------------------
 
 
