@@ -29,11 +29,12 @@ run: $(VENV)/.runtime
 	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT)
 
 # `make serve REPLICAS=N`: N replicas of the app behind HAProxy on PORT, cookie session affinity
-# (deploy/serve.py installs the Debian haproxy package when it is missing; README "For teachers")
+# and, for more than one replica, a Redis of its own for class mode's rooms (deploy/serve.py installs
+# the Debian haproxy and redis-server packages when they are missing; README "For teachers")
 REPLICAS ?= 2
 .PHONY: serve
 serve: $(VENV)/.runtime
-	MALLOC_ARENA_MAX=2 $(BIN)/python deploy/serve.py --replicas $(REPLICAS) --port $(PORT)
+	MALLOC_ARENA_MAX=2 $(BIN)/python -m deploy.serve --replicas $(REPLICAS) --port $(PORT)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

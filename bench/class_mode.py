@@ -45,8 +45,9 @@ class Client:
     """One browser tab as the server sees it: the page it is on, its address, its widgets (label or
     key -> id, fragment), the auto-rerun fragments it ticks, and what it was shown when."""
 
-    def __init__(self, ws_url: str) -> None:
-        self.ws_url, self.page_hash, self.query = ws_url, "", ""
+    def __init__(self, ws_url: str, cookie: str = "") -> None:
+        self.ws_url, self.cookie, self.page_hash, self.query = ws_url, cookie, "", ""
+        self.replica = ""  # which replica a proxy sent the websocket to (its X-Lab-Replica header)
         self.widgets: dict[str, tuple[str, str, list[str]]] = {}  # name -> (id, fragment id, options)
         self.texts: list[tuple[float, str]] = []  # (when, markdown or html body)
         self.queries: list[tuple[float, str]] = []  # (when the run that wrote it finished, query)
@@ -56,12 +57,18 @@ class Client:
         self._reader: asyncio.Task | None = None
 
     async def open(self, page: str, query: str) -> None:
-        self._socket = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None)
+        headers = {"Cookie": self.cookie} if self.cookie else None
+        self._socket = await websockets.connect(
+            self.ws_url, subprotocols=["streamlit"], additional_headers=headers, max_size=None
+        )
+        self.replica = self._socket.response.headers.get("X-Lab-Replica", "")
         self._reader = asyncio.create_task(self._read())
         self.query = query
         await self._send(page_name=page)
 
     async def close(self) -> None:
+        if self._socket is None:  # never opened
+            return
         for task in (*self._ticks.values(), self._reader):
             task.cancel()
         await self._socket.close()
@@ -184,6 +191,17 @@ async def open_browsers(playwright, base: str, code: str, count: int) -> tuple[o
     return browser, [BrowserStudent(tab) for tab in tabs]
 
 
+async def start_class(teacher: Client) -> str:
+    """Open lesson 1 at 200 particles as ``teacher`` and press "Start a class"; -> the class code."""
+    await teacher.open("langevin", "particles=200")
+    await teacher.wait_for(lambda: "Start a class" in teacher.widgets and teacher.queries)
+    await teacher.click("Start a class")
+    await teacher.wait_for(lambda: any("Class code" in text for _, text in teacher.texts))
+    return next(
+        re.search(r"\*\*([A-Z0-9]{6})\*\*", t).group(1) for _, t in teacher.texts if "Class code" in t
+    )
+
+
 async def class_run(urls: list[str], students: int, browsers: int = 0) -> dict:
     async with async_playwright() as playwright:
         return await _class_run(urls, students, browsers, playwright)
@@ -191,13 +209,7 @@ async def class_run(urls: list[str], students: int, browsers: int = 0) -> dict:
 
 async def _class_run(urls: list[str], students: int, browsers: int, playwright) -> dict:
     teacher = Client(urls[0])
-    await teacher.open("langevin", "particles=200")
-    await teacher.wait_for(lambda: "Start a class" in teacher.widgets and teacher.queries)
-    await teacher.click("Start a class")
-    await teacher.wait_for(lambda: any("Class code" in text for _, text in teacher.texts))
-    code = next(
-        re.search(r"\*\*([A-Z0-9]{6})\*\*", t).group(1) for _, t in teacher.texts if "Class code" in t
-    )
+    code = await start_class(teacher)
     pupils = [Client(urls[index % len(urls)]) for index in range(students)]
     for pupil in pupils:
         await pupil.open("", f"class={code}")

@@ -1,12 +1,17 @@
 """`make serve REPLICAS=N`: N Streamlit replicas of the app behind HAProxy on one machine.
 
-    .venv/bin/python deploy/serve.py --replicas 2 --port 8501
+    .venv/bin/python -m deploy.serve --replicas 2 --port 8501
 
 Installs HAProxy (the Debian package) when it is missing, writes deploy/haproxy.cfg from
 deploy/haproxy.cfg.template (one ``server`` line per replica, cookie affinity), starts the replicas on
 127.0.0.1 at the ports after ``--port`` with one shared cookie secret (so that a browser moved to
 another replica keeps a valid XSRF cookie), waits until each answers its health check, then runs
 HAProxy in the foreground on ``--address:--port``. Ctrl-C (or SIGTERM) stops all of them.
+
+Class mode's rooms must be shared by every replica (a teacher and a student may land on different
+ones): with more than one replica and no ``REDIS_URL`` in the environment, a redis-server of its own
+(the Debian package, installed when missing; nothing kept on disk) is started on 127.0.0.1 at the port
+after the replicas' and every replica gets its ``REDIS_URL``. A ``REDIS_URL`` already set is passed on.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from string import Template
+
+from lessons.classroom.redis_rooms import local_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.template"
@@ -32,16 +40,16 @@ START_TIMEOUT_S = 180.0  # a cold import of torch + streamlit per replica on a b
 REPLICA_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # as `make run`
 
 
-def ensure_haproxy() -> str:
-    """The haproxy executable, installed from the Debian package when missing."""
-    found = shutil.which("haproxy")
+def ensure_program(program: str, package: str) -> str:
+    """The executable ``program``, installed from the Debian package ``package`` when missing."""
+    found = shutil.which(program)
     if found:
         return found
-    print("HAProxy is not installed: installing the Debian package haproxy…", flush=True)
+    print(f"{program} is not installed: installing the Debian package {package}…", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([*sudo, "apt-get", "install", "-y", "haproxy"], check=True, env=environment)
-    return shutil.which("haproxy") or "/usr/sbin/haproxy"
+    subprocess.run([*sudo, "apt-get", "install", "-y", package], check=True, env=environment)
+    return shutil.which(program) or f"/usr/bin/{program}"
 
 
 def replica_ports(port: int, replicas: int) -> list[int]:
@@ -58,16 +66,31 @@ def write_config(path: Path, address: str, port: int, replicas: int) -> Path:
     return path
 
 
-def start_replica(port: int, cookie_secret: str) -> subprocess.Popen:
+def start_replica(port: int, cookie_secret: str, redis_url: str) -> subprocess.Popen:
     command = [
         *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
         *("--server.port", str(port), "--server.address", "127.0.0.1"),
     ]
-    environment = {
-        **REPLICA_ENV,
-        "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
-    }  # not allowed on the command line
+    environment = {**REPLICA_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret}  # not allowed as a flag
+    if redis_url:
+        environment["REDIS_URL"] = redis_url
     return subprocess.Popen(command, cwd=ROOT, env=environment)
+
+
+@contextlib.contextmanager
+def shared_rooms(replicas: int, port: int) -> Iterator[str]:
+    """The ``REDIS_URL`` every replica gets: the environment's, else for more than one replica a
+    redis-server of its own on the port after the replicas' (stopped on leaving), else none."""
+    if os.environ.get("REDIS_URL") or replicas == 1:
+        yield os.environ.get("REDIS_URL", "")
+        return
+    ensure_program("redis-server", "redis-server")
+    with (
+        tempfile.TemporaryDirectory(prefix="lab-redis-") as folder,
+        local_redis_server(Path(folder), port + replicas + 1) as url,
+    ):
+        print(f"Class rooms shared by the replicas through Redis at {url}", flush=True)
+        yield url
 
 
 def wait_healthy(url: str, processes: list[subprocess.Popen]) -> None:
@@ -102,14 +125,15 @@ def stopped_at_exit(processes: list[subprocess.Popen]) -> Iterator[None]:
 
 
 def serve(replicas: int, address: str, port: int, config: Path) -> None:
-    haproxy = ensure_haproxy()
+    haproxy = ensure_program("haproxy", "haproxy")
     write_config(config, address, port, replicas)
     subprocess.run([haproxy, "-c", "-q", "-f", str(config)], check=True)
     cookie_secret = secrets.token_hex(32)
     processes: list[subprocess.Popen] = []
-    with stopped_at_exit(processes):
+    with shared_rooms(replicas, port) as redis_url, stopped_at_exit(processes):
         processes += [
-            start_replica(replica_port, cookie_secret) for replica_port in replica_ports(port, replicas)
+            start_replica(replica_port, cookie_secret, redis_url)
+            for replica_port in replica_ports(port, replicas)
         ]
         for replica_port in replica_ports(port, replicas):
             wait_healthy(f"http://127.0.0.1:{replica_port}/_stcore/health", processes)

@@ -1,8 +1,10 @@
 """Two replicas behind HAProxy, as `make serve REPLICAS=2` starts them (deploy/serve.py): a websocket
-session runs a lesson through the proxy, static files come through it, and an upload reaches the
-replica that holds the uploader's session (the affinity cookie), where the other replica refuses it.
+session runs a lesson through the proxy, static files come through it, an upload reaches the
+replica that holds the uploader's session (the affinity cookie), where the other replica refuses it,
+and a class started on one replica is followed by a student on the other (the Redis serve.py starts).
 
-Needs the Debian haproxy package: skipped with one line when it is missing, failed under CI=true.
+Needs the Debian haproxy and redis-server packages: skipped with one line when haproxy is missing,
+failed under CI=true.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench import load
+from bench import class_mode, load
 from harness.server import ROOT, free_port
 
 START_TIMEOUT_S = 300.0  # two cold replicas on a busy 2-core machine
@@ -47,7 +49,7 @@ def proxy(tmp_path_factory) -> Iterator[str]:
     scratch = tmp_path_factory.mktemp("proxy")
     port = free_port()
     command = [
-        *(sys.executable, str(ROOT / "deploy" / "serve.py"), "--replicas", "2"),
+        *(sys.executable, "-m", "deploy.serve", "--replicas", "2"),
         *("--address", "127.0.0.1", "--port", str(port), "--config", str(scratch / "haproxy.cfg")),
     ]
     with (scratch / "serve.log").open("w") as log:
@@ -158,3 +160,26 @@ def test_an_upload_reaches_the_replica_that_holds_the_session(proxy):
     to_own, to_other = run_apart(uploads())
     assert to_own == 204
     assert to_other == 400  # the other replica has no such session: affinity is what makes uploads work
+
+
+async def follow_across_replicas(base: str) -> tuple[class_mode.Client, class_mode.Client]:
+    """A teacher on replica1 starts a class and moves the step size to 0.1; a student on replica2
+    joins with the code; -> both, once the student's page shows h = 0.1 (TimeoutError if never)."""
+    stream = load.stream_url(base)
+    teacher = class_mode.Client(stream, cookie=f"{AFFINITY}=replica1")
+    student = class_mode.Client(stream, cookie=f"{AFFINITY}=replica2")
+    try:
+        code = await class_mode.start_class(teacher)
+        await student.open("", f"class={code}")
+        await student.wait_for(lambda: "step_size" in student.widgets, timeout=60)
+        await teacher.select("step_size", "0.1")
+        await student.wait_for(lambda: class_mode.step_in(student.query) == "0.1", timeout=60)
+    finally:
+        for client in (teacher, student):
+            await client.close()
+    return teacher, student
+
+
+def test_a_student_on_the_other_replica_follows_the_teachers_class(proxy):
+    teacher, student = run_apart(follow_across_replicas(proxy))
+    assert (teacher.replica, student.replica) == ("replica1", "replica2")
