@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lessons import downloads, duality_figures, duality_model, engine_cache, noise_bands, readouts, simulate
+from lessons import (
+    downloads,
+    duality_figures,
+    duality_model,
+    engine_cache,
+    noise_bands,
+    readouts,
+    simulate,
+    sweep_view,
+)
 from lessons.grid_picture import GridPicture, grid_picture
 from lessons.presenter import presenting, show
 from lessons.registry import Page
@@ -35,6 +44,7 @@ def duality_layout(page: Page, settings: Settings) -> None:
     _say(kl_caption(settings.particles))
     said_kind, said = verdict(measured)
     getattr(st, said_kind)(said)
+    sweep_view.step_sweep(page, settings)
     show(duality_figures.partner_figure(run, measured), "partner_chart")
     _say(partner_caption(measured))
     st.subheader("Does the forward process reach N(0, I)?", anchor=False)

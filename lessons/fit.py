@@ -2,8 +2,8 @@
 
 Every shown frame f gets KL(q_f ‖ p_{t_f}) − b(t_f): the Kozachenko–Leonenko estimate from the exact
 log-density, minus its bias b on exact clouds of the same size (``lessons/noise_bands.py``), so 0 means
-"as close as an exact cloud". Its noise margin is the band's half-width: 97.5 % of exact clouds stay
-below it. The verdict compares the final frame with its margin and names the likeliest cause of a gap.
+"as close as an exact cloud". Its noise margin is the band's half-width: 99.5 % of exact clouds stay
+below it (``noise_bands.BAND_LEVEL``). The verdict compares the final frame with its margin and names the likeliest cause of a gap.
 No Streamlit here.
 """
 

@@ -80,6 +80,7 @@ LESSONS = (
         cloud_title="Langevin (ULA) particles",
         time_symbol="τ",
         time_axis="Langevin time τ = k h",
+        control_labels=(("show_density", "Exact density p (the target)"),),
     ),
     Page(
         "forward",

@@ -24,7 +24,7 @@ from core.step_bias import IsotropicGaussian
 from lessons import noise_bands, registry, simulate
 from lessons.settings import OPTIONS, Settings, simulation_settings
 
-SWEPT_PAGES = ("langevin", "forward", "splitting", "backward")  # the pages whose final cloud depends on h
+SWEPT_PAGES = ("langevin", "forward", "splitting", "backward", "duality")  # final cloud depends on h
 SPLIT_PANEL = "forward + backward"  # the splitting lesson's cloud under whole split steps
 SPLIT_PANELS = 3  # clouds the splitting lesson steps side by side (its frame count depends on them)
 SWEEP_POINTS = 7  # step sizes per sweep: the slider's values around the current one
@@ -34,6 +34,7 @@ SECONDS_PER_UNIT = 1.8e-9  # CPU seconds per particle × step × (components + S
 COST_BUDGET = 1_670_000_000  # ≈ 3 s, work_budget.BUDGET_S: every lesson's defaults fit; a few two-moons sweeps at extreme h do not
 MALA_COST = 4.5  # a MALA sweep's cost over ULA's (two moons at lesson 1's defaults: 7.5 s against 1.7 s)
 POINT_START = IsotropicGaussian((-2.0, 2.0), 0.0)  # simulate._start_cloud's "point" start
+DUALITY_BACKWARD_RUNS = 2  # lesson 5 runs backward from the forward endpoints and from N(0, I)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def cost(page_name: str, settings: Settings) -> int:
     evaluations per step on the backward lesson, else 1."""
     points = point_settings(page_name, settings)
     components = 0 if page_name == "forward" else simulate.dataset(settings).num_components
-    clouds = SPLIT_PANELS if page_name == "splitting" else 1
+    clouds = {"splitting": SPLIT_PANELS, "duality": DUALITY_BACKWARD_RUNS}.get(page_name, 1)
     if page_name == "langevin" and settings.langevin_step == "mala":
         clouds = MALA_COST
     if page_name == "backward":
@@ -146,8 +147,12 @@ def measure(page_name: str, point: Settings) -> SweepPoint:
 
 
 def final_cloud(page_name: str, run: object) -> np.ndarray | None:
-    """The run's final cloud (N, 2), or None when it blew up. The splitting lesson's frames are held
-    within ±3 EXTENT for display, so a cloud that reached that edge counts as blown up."""
+    """The run's final cloud (N, 2), or None when it blew up. On lesson 5 it is the backward cloud
+    at t = 0 started from the forward run's own endpoints (exactly p_T: only the steps err). The
+    splitting lesson's frames are held within ±3 EXTENT for display, so a cloud that reached that
+    edge counts as blown up."""
+    if page_name == "duality":
+        return None if run.divergence is not None else run.backward[0]
     if page_name != "splitting":
         return None if run.divergence is not None else run.xs[-1]
     cloud = run.panels[SPLIT_PANEL][-1]
@@ -254,11 +259,15 @@ def _chain_kl(
     if not isinstance(sampler, EulerMaruyama):
         return None
     lam = settings.lam if settings.sampler == simulate.EULER_MARUYAMA else sampler.lam  # the ODE: λ = 0
+    if page_name == "duality":
+        start, note = step_bias.exact_marginal(data, settings.t_end), "from the forward endpoints (p_T)"
+    else:
+        start, note = step_bias.STANDARD, "from N(0, I)"
     return (
         lambda _, steps: step_bias.gaussian_kl(
-            step_bias.euler_backward_law(data, settings.t_end, steps, lam), data
+            step_bias.euler_backward_law(data, settings.t_end, steps, lam, start), data
         ),
-        "the backward chain's law at t = 0, from N(0, I)",
+        f"the backward chain's law at t = 0, {note}",
     )
 
 

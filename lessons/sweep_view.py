@@ -90,8 +90,9 @@ def caption(page_name: str, sweep: model.Sweep) -> str:
     """What the sweep chart shows, how its numbers are made, and what the band means."""
     closed = f" Dashed: closed form, {sweep.closed_note}." if sweep.closed_note else ""
     held = "same number of steps" if page_name == "splitting" else "same total time"
+    which = " started from the forward run's own endpoints" if page_name == "duality" else ""
     return (
-        f"The final cloud's error in nats (KL to the exact final distribution, {sweep.size:,} particles, "
+        f"The final cloud{which}: its error in nats (KL to the exact final distribution, {sweep.size:,} particles, "
         f"minus what an exact cloud of that size reads) at each step size h, {held}, log axes; "
         "dotted: this h. Grey: sampling noise, where exact clouds land; errors too small to see sit at "
         f"its foot.{closed}"

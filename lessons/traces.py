@@ -48,7 +48,7 @@ def density_line(image: np.ndarray, grid: np.ndarray) -> dict:
         "type": "scatter",
         **contour_points(image, grid),
         "mode": "lines",
-        "name": f"exact p_t: contours at {peaks} of its peak",
+        "name": f"exact density: contours at {peaks} of its peak",
         "line": {"color": COLOURS["reference"], "width": CONTOUR_WIDTH},
         "showlegend": False,
         **NO_HOVER,

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from helpers_apptest import chart_specs
 from streamlit.testing.v1 import AppTest
+from test_pages import assert_no_exception, open_page
 
 from lessons import (
     noise_bands,
@@ -39,12 +40,17 @@ LANGEVIN = registry.page("langevin").defaults
 FORWARD = registry.page("forward").defaults
 BACKWARD = registry.page("backward").defaults
 SPLITTING = registry.page("splitting").defaults
+DUALITY = registry.page("duality").defaults
 GAUSSIAN_CASES = {
     "ULA on N(0, I) from the target": ("langevin", replace(LANGEVIN, dataset="gaussian", start="target")),
     "ULA on N(0, I) from a point": ("langevin", replace(LANGEVIN, dataset="gaussian", start="point")),
     "forward Euler–Maruyama on N(0, I)": ("forward", replace(FORWARD, dataset="gaussian", method="euler")),
     "backward on N(0, I)": ("backward", replace(BACKWARD, dataset="gaussian")),
     "split steps on N(0, I)": ("splitting", replace(SPLITTING, dataset="gaussian")),
+    "duality, backward from the forward endpoints on N(0, I)": (
+        "duality",
+        replace(DUALITY, dataset="gaussian"),
+    ),
 }
 LARGE_STEPS = {"step_size": 0.5, "num_steps": 20}  # h from 0.05 to 2: the biased end of the slider
 
@@ -83,6 +89,18 @@ def test_the_error_of_backward_diffusion_on_two_moons_grows_with_h():
     assert np.all(np.diff(sweep.errors[1:]) > 0), sweep.errors
     assert np.all(sweep.errors[sweep.step_sizes >= 0.01] > sweep.band)
     assert sweep.errors[-1] > 1.0  # h = 0.2: several nats of blur
+
+
+def test_lesson_5s_sweep_reads_the_backward_cloud_from_the_forward_endpoints_and_grows_with_h():
+    settings = replace(DUALITY, particles=500)
+    sweep = model.sweep("duality", settings)
+    run = registry.page("duality").run(replace(settings, particles=sweep.size))
+    assert np.array_equal(model.final_cloud("duality", run), run.backward[0])  # t = 0, started from x_T
+    assert sweep.current == DUALITY.step_size
+    biased = sweep.step_sizes >= 0.05
+    assert np.all(np.diff(sweep.errors[biased]) > 0), sweep.errors
+    assert np.all(sweep.errors[biased] > sweep.band), (sweep.errors, sweep.band)
+    assert sweep.errors[0] <= sweep.band  # the smallest h: within the noise of exact clouds
 
 
 def test_the_exact_forward_transition_shows_no_error_where_euler_maruyama_does():
@@ -212,3 +230,15 @@ def test_the_sweep_fragment_says_in_one_line_that_the_exact_transition_has_no_er
     at = _sweep_app("forward", replace(FORWARD, particles=200))
     assert not at.exception and not at.toggle and not chart_specs(at)
     assert [caption.value for caption in at.caption] == [sweep_view.EXACT_FORWARD]
+
+
+def test_lesson_5_shows_its_sweep_of_the_backward_run_from_the_forward_endpoints_when_switched_on():
+    at = open_page("duality", particles="200")
+    assert "step_sweep_duality" not in chart_specs(at)
+    at.toggle(key="_step_sweep_duality").set_value(True).run()
+    assert_no_exception(at)
+    assert "step_sweep_duality" in chart_specs(at)
+    assert any(
+        caption.value.startswith("The final cloud started from the forward run's own endpoints")
+        for caption in at.caption
+    )
