@@ -45,9 +45,14 @@ def defaults():
     return readouts_of()
 
 
-def test_prompt_h_0_005_brings_the_backward_line_into_the_band_at_t_0(defaults):
+@pytest.fixture(scope="module")
+def fine_steps():
+    return readouts_of(step_size=0.005)
+
+
+def test_prompt_h_0_005_brings_the_backward_line_into_the_band_at_t_0(defaults, fine_steps):
     """'At the defaults the backward line leaves the band near t = 0 … set h = 0.005: it stays in'."""
-    coarse, fine = at_t0(defaults, RETURNED), at_t0(readouts_of(step_size=0.005), RETURNED)
+    coarse, fine = at_t0(defaults, RETURNED), at_t0(fine_steps, RETURNED)
     assert np.sum(coarse[:, 0] > coarse[:, 1]) >= 7, coarse
     assert np.sum(fine[:, 0] <= fine[:, 1]) >= 7, fine
     assert np.all(fine[:, 0] < coarse[:, 0]), (fine, coarse)
@@ -64,6 +69,18 @@ def test_prompt_yellow_paths_start_together_and_land_as_far_apart_as_strangers(d
     for measured in defaults:
         assert measured.partner["own partner"][-1] == 0.0  # t = T: the same points
     ratios = ratio_at_t0(defaults)
+    assert np.all(np.abs(ratios - 1) < 0.1), ratios
+
+
+def test_backward_particles_land_as_far_from_their_own_start_as_strangers_while_the_cloud_matches(
+    fine_steps,
+):
+    """The backward paths are not the forward paths: at h = 0.005 the cloud returned from the forward
+    endpoints matches p_0 within noise, and each particle still lands about as far from its own forward
+    start as from a random particle's."""
+    returned = at_t0(fine_steps, RETURNED)
+    assert np.sum(returned[:, 0] <= returned[:, 1]) >= 7, returned
+    ratios = ratio_at_t0(fine_steps)
     assert np.all(np.abs(ratios - 1) < 0.1), ratios
 
 
@@ -153,3 +170,27 @@ def test_every_grid_cell_follows_its_column_s_p_t(name):
                 first_cells += column == 0
     assert above <= 0.05 * cells, f"{above} of {cells} cells above their column's band"
     assert neighbour_above >= 0.9 * first_cells, (neighbour_above, first_cells)
+
+
+def test_the_forward_cloud_of_two_tilted_modes_relaxes_as_the_closed_form_covariance_says():
+    """Data whose covariance is far from I (two tilted modes): at every frame the forward cloud's
+    covariance is e^{−2t} Σ₀ + (1 − e^{−2t}) I within sampling noise (Σ₀ from the mixture, not from the
+    readout), the closed-form part of KL(p_t ‖ N(0, I)) falls and stays below the exact value, and
+    the measured |Cov − I| at T is the closed form's."""
+    for seed in range(4):
+        settings = replace(PAGE.defaults, dataset="two_modes", t_end=0.5, particles=2000, seed=seed)
+        run = duality_model.duality_run(settings)
+        result = duality_model.measure(run, settings).convergence
+        data = dataset(settings)
+        weights, means = data.weights.double().numpy(), data.means.double().numpy()
+        second = data.covs.double().numpy() + means[:, :, None] * means[:, None, :]  # (K, 2, 2)
+        mean = weights @ means
+        cov = np.einsum("k,kij->ij", weights, second) - np.outer(mean, mean)  # Σ₀
+        assert np.abs(cov - np.eye(2)).max() > 0.5  # far from noise at t = 0
+        for t, cloud in zip(run.times, run.forward, strict=True):  # (N, 2) at each t
+            closed = np.exp(-2 * t) * cov + (1 - np.exp(-2 * t)) * np.eye(2)
+            assert np.abs(np.cov(cloud.T) - closed).max() < 0.15, (seed, t)
+        assert np.all(np.diff(result.moments) < 0) and np.all(result.exact >= result.moments)
+        closed_gap, measured_gap = result.covariance_gap
+        assert closed_gap == pytest.approx(np.exp(-2 * 0.5) * np.abs(cov - np.eye(2)).max())
+        assert measured_gap == pytest.approx(closed_gap, abs=0.1)

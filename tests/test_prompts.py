@@ -1,6 +1,6 @@
 """Every "Try this" prompt of lessons 1–4 does what it says: each test sets exactly the setting the
 prompt names and asserts the effect it promises, in the readout it names, over seeds. (Lesson 5's are
-in test_duality_claims.py, lesson 6's in test_learning_page.py.)"""
+in test_duality_claims.py, lesson 6's in test_learning_prompts.py.)"""
 
 from __future__ import annotations
 
@@ -125,6 +125,14 @@ def test_backward_with_lambda_0_has_smooth_paths_and_a_smaller_final_kl_at_this_
         assert roughness(ode.xs) < roughness(sde.xs) / 3
 
 
+def test_backward_with_either_lambda_comes_nearer_the_data_as_h_shrinks():
+    assert "Both reach the data only as h → 0" in prompt_text("backward")
+    for lam in (0.0, 1.0):
+        coarse = [measured.excess[-1] for _, measured in final_fit("backward", lam=lam)]
+        fine = [measured.excess[-1] for _, measured in final_fit("backward", lam=lam, step_size=0.005)]
+        assert all(near < far for near, far in zip(fine, coarse, strict=True)), (lam, fine, coarse)
+
+
 def test_backward_with_dpm_solver_has_under_half_the_final_kl_ignores_lambda_and_is_still_off():
     assert "Choose the **sampler DPM-Solver++(2M)** at the default h" in prompt_text("backward")
     solver, euler = final_fit("backward", sampler="dpm_solver_2m"), final_fit("backward")
@@ -175,6 +183,7 @@ def test_five_forward_halves_reach_p_t_plus_5h_and_five_backward_halves_bring_it
 
 def test_split_panels_both_halves_stay_in_the_band_forward_alone_leaves_it_backward_alone_less():
     assert "with both halves the cloud stays at $p_t$" in prompt_text("splitting")
+    assert "here too little for the KL to see" in prompt_text("splitting")
     page = registry.page("splitting")
     for seed in SEEDS:
         settings = replace(page.defaults, seed=seed)
@@ -183,6 +192,7 @@ def test_split_panels_both_halves_stay_in_the_band_forward_alone_leaves_it_backw
         assert final["forward + backward"] <= measured.margin
         assert final["forward half only"] > measured.margin
         assert final["backward half only"] < final["forward half only"]
+        assert final["backward half only"] <= measured.margin  # "too little for the KL to see"
 
 
 def test_near_t_0_the_backward_arrows_grow_long_against_the_forward_ones():
@@ -196,3 +206,10 @@ def test_near_t_0_the_backward_arrows_grow_long_against_the_forward_ones():
         return lengths["backward"] / lengths["forward"]
 
     assert backward_over_forward(0.05) > 2 * backward_over_forward(0.3)
+
+
+def test_forward_euler_maruyama_at_h_1_is_called_off_and_too_wide_by_the_kl_verdict():
+    assert "At **h = 1.0** the KL verdict sees it too" in prompt_text("forward")
+    for _, measured in final_fit("forward", method="euler", step_size=1.0):
+        assert not measured.matches
+        assert "too wide" in fit.verdict(measured, stationary=False).text
