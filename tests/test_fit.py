@@ -71,6 +71,18 @@ def test_an_exact_run_has_no_spread_error_and_a_wide_one_says_too_wide():
     assert "too" not in fit.verdict(measured, stationary=True).text
 
 
+def test_a_chain_that_has_not_spread_out_yet_says_too_narrow_and_asks_for_more_steps():
+    """Langevin on N(0, I) from a point for τ = 0.5 only: its variance per axis is about 1 − e^{−2τ}
+    = 0.63 (MATH §2), a spread about 20 % too narrow, over 8 seeds."""
+    page = registry.page("langevin")
+    for seed in range(8):
+        short = replace(page.defaults, start="point", num_steps=10, seed=seed)
+        measured = fit.measure(page.run(short), short)
+        said = fit.verdict(measured, stationary=True).text
+        assert measured.width < measured.width_band[0]
+        assert "too narrow" in said and "more steps" in said.lower(), said
+
+
 def test_measured_frames_keep_the_first_and_last_and_at_most_twenty():
     assert list(fit.measured_frames(5)) == [0, 1, 2, 3, 4]
     frames = fit.measured_frames(41)
