@@ -5,6 +5,7 @@ the two runs sit at the same times; the grid picture's cells follow their column
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 PAGE = registry.page("duality")
 SEEDS = range(8)
 RETURNED, FROM_NOISE = duality_model.KL_NAMES[1:]
+PROMPTS = " ".join(Path(PAGE.script).read_text().split())  # the page's words, lines joined
 
 
 def readouts_of(**changes) -> list[duality_model.DualityReadouts]:
@@ -66,6 +68,7 @@ def test_prompt_the_forward_line_stays_in_the_band_at_every_t(defaults):
 def test_prompt_yellow_paths_start_together_and_land_as_far_apart_as_strangers(defaults):
     """'Each backward yellow path starts where a forward one ended … the partner chart: as far from
     its own start as from a random particle's (ratio near 1)'."""
+    assert "each yellow path on the right starts where one on the left" in PROMPTS
     for measured in defaults:
         assert measured.partner["own partner"][-1] == 0.0  # t = T: the same points
     ratios = ratio_at_t0(defaults)
@@ -105,6 +108,7 @@ def test_prompt_two_tilted_modes_at_t_0_25_start_from_noise_off_p_T():
 def test_prompt_eight_gaussians_have_the_moments_of_noise_from_the_start(defaults):
     """'On eight Gaussians the green line is 0 at every t: mean 0 and covariance I from the start, so
     the whole divergence from N(0, I) is in the shape; on two tilted modes the moments carry part'."""
+    assert "on eight Gaussians the green line is 0 at every $t$" in PROMPTS
     result = defaults[0].convergence
     assert np.abs(result.moments).max() < 1e-5 and result.exact[0] > 1.0
     assert abs(result.measured[0] - result.exact[0]) < 0.2
