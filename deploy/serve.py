@@ -41,15 +41,22 @@ REPLICA_ENV = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # as `make run`
 
 
 def ensure_program(program: str, package: str) -> str:
-    """The executable ``program``, installed from the Debian package ``package`` when missing."""
-    found = shutil.which(program)
+    """The executable ``program``, installed from the Debian package ``package`` when missing (looked
+    for in /usr/sbin too, where Debian puts haproxy and which a user's PATH may lack)."""
+    search = f"{os.environ.get('PATH', '')}:/usr/sbin:/usr/bin"
+    found = shutil.which(program, path=search)
     if found:
         return found
     print(f"{program} is not installed: installing the Debian package {package}…", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run([*sudo, "apt-get", "install", "-y", package], check=True, env=environment)
-    return shutil.which(program) or f"/usr/bin/{program}"
+    installed = shutil.which(program, path=search)
+    if installed is None:
+        raise RuntimeError(
+            f"the package {package} was installed but {program} is not on /usr/sbin or /usr/bin"
+        )
+    return installed
 
 
 def replica_ports(port: int, replicas: int) -> list[int]:
