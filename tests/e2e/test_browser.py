@@ -69,7 +69,7 @@ FRAME_POINTS = f"""() => {{
 # the drawn contour trace of the animated chart: how many lines its SVG path starts ("M"), and how
 # many NaN gaps its data has (each line is followed by one)
 CONTOUR_LINES = f"""() => {{
-    const g = {ANIMATED}; const i = g._fullData.findIndex(t => t.name.startsWith('exact p_t'));
+    const g = {ANIMATED}; const i = g._fullData.findIndex(t => t.name.startsWith('exact density'));
     const path = [...g.querySelectorAll('.scatterlayer .trace')][i].querySelectorAll('path.js-line');
     const d = [...path].map(p => p.getAttribute('d')).join('');
     return {{moves: (d.match(/M/g) || []).length, gaps: Array.from(g._fullData[i].x).filter(Number.isNaN).length}};
