@@ -212,35 +212,3 @@ def test_the_lesson_view_keeps_its_place_for_visitors_teachers_and_students():
     places["exploring student"] = lesson_view_path(student)
     assert places["visitor"] is not None
     assert set(places.values()) == {places["visitor"]}, places
-
-
-def out_of_step_poll(room_page: str, room_query: tuple) -> None:
-    """A following student's poll after a run that applied ``room_query`` (its state holds those
-    settings), whatever address the browser sent with the poll (the test's query parameters)."""
-    import streamlit as st
-
-    from lessons.classroom import sidebar
-    from lessons.classroom.rooms import Broadcast, RoomView
-
-    broadcast = Broadcast(page=room_page, query=room_query)
-    st.session_state[sidebar.PAGE] = room_page
-    st.session_state[sidebar.APPLIED] = (room_page, room_query)
-    st.session_state["_url_written"] = dict(room_query)
-    view = RoomView(code="ABCDEF", seq=2, broadcast=broadcast, tally={}, members=1)
-    st.session_state["out_of_step"] = sidebar._out_of_step(view)
-
-
-def test_a_student_whose_run_was_cut_short_before_its_address_changed_polls_again():
-    # bench/class_mode.py: a student's whole run, cut short by a rerun after it had applied the
-    # teacher's move, left the state of the new settings but the old page; its polls then found it
-    # in step and it never followed that move (2-10 of 168 student-moves in a 30-student class)
-    teacher, code = start_class()
-    before = dict(backend.room_store().view(code, time.time()).broadcast.query)
-    checked(teacher.select_slider(key="step_size").set_value(1.0).run())
-    moved = backend.room_store().view(code, time.time()).broadcast.query
-    assert dict(moved)["step_size"] != before["step_size"]
-    for address, out_of_step in ((before, True), (dict(moved), False)):
-        at = AppTest.from_function(out_of_step_poll, args=("langevin", moved))
-        for name, value in {**address, "class": code}.items():
-            at.query_params[name] = value
-        assert checked(at.run()).session_state["out_of_step"] is out_of_step, address

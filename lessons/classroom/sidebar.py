@@ -340,11 +340,7 @@ def _following() -> bool:
 
 
 def _out_of_step(view: RoomView) -> bool:
-    """Whether this student's screen is not the teacher's: another page, or other settings in the
-    address the browser sent with this poll. The address, not the session's state: a run only writes
-    the address once it has drawn the page, and a run cut short by a rerun leaves the state of the
-    settings it applied but the old page on screen (bench/class_mode.py counted such students as
-    never following)."""
+    """Whether this student's screen is not the teacher's: another page, or other settings."""
     broadcast = view.broadcast
     if (broadcast.page, broadcast.query) != st.session_state.get(APPLIED):
         return True
@@ -353,7 +349,7 @@ def _out_of_step(view: RoomView) -> bool:
     page = registry.BY_NAME.get(broadcast.page)
     if page is None or not page.is_lesson:
         return False
-    shown, wanted = st.query_params.to_dict(), dict(broadcast.query)
+    shown, wanted = st.session_state.get("_url_written", {}), dict(broadcast.query)
     return any(shown.get(name) != wanted.get(name) for name in page.controls)
 
 
