@@ -36,7 +36,8 @@ def main() -> None:
     }
     navigation = st.navigation(sections)
     classroom.class_mode(navigation.url_path or "home")
-    navigation.run()
+    with classroom.page_run():
+        navigation.run()
 
 
 if __name__ == "__main__":
