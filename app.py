@@ -36,8 +36,7 @@ def main() -> None:
     }
     navigation = st.navigation(sections)
     classroom.class_mode(navigation.url_path or "home")
-    with classroom.page_run():
-        navigation.run()
+    navigation.run()
 
 
 if __name__ == "__main__":

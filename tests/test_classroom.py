@@ -212,36 +212,3 @@ def test_the_lesson_view_keeps_its_place_for_visitors_teachers_and_students():
     places["exploring student"] = lesson_view_path(student)
     assert places["visitor"] is not None
     assert set(places.values()) == {places["visitor"]}, places
-
-
-def poll_after_a_page_run(room_page: str, room_query: tuple, cut_short: bool) -> None:
-    """A following student's page run that applies the room's ``room_query``, cut short by a rerun
-    or not, then (in the run that follows) one poll's verdict: is the student out of step?"""
-    import streamlit as st
-
-    from lessons.classroom import sidebar
-    from lessons.classroom.rooms import Broadcast, RoomView
-
-    broadcast = Broadcast(page=room_page, query=room_query)
-    if not st.session_state.get("page_ran"):
-        st.session_state["page_ran"] = True
-        st.session_state[sidebar.PAGE] = room_page
-        st.session_state[sidebar.APPLIED] = (room_page, room_query)
-        st.session_state["_url_written"] = dict(room_query)  # the settings the run read and drew with
-        with sidebar.page_run():
-            if cut_short:
-                st.rerun()
-    view = RoomView(code="ABCDEF", seq=2, broadcast=broadcast, tally={}, members=1)
-    st.session_state["out_of_step"] = sidebar._out_of_step(view)
-
-
-def test_a_student_whose_page_run_was_cut_short_after_applying_a_move_polls_again():
-    # bench/class_mode.py: a student's whole run, cut short by a rerun after it had applied the
-    # teacher's move, left the new settings in its state but the old page on screen; its polls then
-    # found it in step and it never followed that move (2-10 of 168 student-moves, 30 students)
-    teacher, code = start_class()
-    checked(teacher.select_slider(key="step_size").set_value(1.0).run())
-    moved = backend.room_store().view(code, time.time()).broadcast.query
-    for cut_short in (True, False):
-        at = AppTest.from_function(poll_after_a_page_run, args=("langevin", moved, cut_short))
-        assert checked(at.run()).session_state["out_of_step"] is cut_short

@@ -9,10 +9,8 @@ it reruns the app, and ``class_mode`` applies them before the page draws its con
 
 from __future__ import annotations
 
-import contextlib
 import html
 import time
-from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
@@ -29,7 +27,6 @@ POLL_SECONDS = 0.5
 CODE, KEY, MEMBER, FOLLOW = "_class_code", "_class_key", "_class_member", "_class_follow"
 PAGE, QUESTION, REVEALED, APPLIED = "_class_page", "_class_question", "_class_revealed", "_class_applied"
 NOTE, SEEN_REVEAL, FULL_RUN = "_class_note", "_class_seen_reveal", "_class_full_run"
-SHOWN = "_class_shown"  # the room state (page, query) of the last run that drew the page to its end
 LOCKED_CONTROLS_CSS = """<style>
 .st-key-lesson_view [data-testid="stColumn"]:first-child { pointer-events: none; opacity: 0.55; }
 </style>"""
@@ -55,19 +52,6 @@ def class_mode(page_name: str) -> None:
         elif _is_student():
             st.session_state[FULL_RUN] = True  # _follow has just applied the room: no need to check it
             _student_live()
-
-
-@contextlib.contextmanager
-def page_run() -> Iterator[None]:
-    """Around the page's run: a run that drew the page to its end (or failed: no poll should run it
-    again) has shown the room state ``_follow`` applied. A run cut short by a rerun has not, though it
-    left that state's settings in the session; the next poll then finds the student out of step."""
-    try:
-        yield
-    except Exception:
-        st.session_state[SHOWN] = st.session_state.get(APPLIED)
-        raise
-    st.session_state[SHOWN] = st.session_state.get(APPLIED)
 
 
 def _in_class() -> bool:
@@ -106,7 +90,7 @@ def _join(code: str) -> None:
 
 
 def _leave() -> None:
-    for name in (CODE, KEY, MEMBER, FOLLOW, QUESTION, REVEALED, APPLIED, SHOWN, SEEN_REVEAL):
+    for name in (CODE, KEY, MEMBER, FOLLOW, QUESTION, REVEALED, APPLIED, SEEN_REVEAL):
         st.session_state.pop(name, None)
 
 
@@ -356,10 +340,9 @@ def _following() -> bool:
 
 
 def _out_of_step(view: RoomView) -> bool:
-    """Whether this student's screen is not the teacher's: another page, or other settings (a run
-    that applied the room but was cut short by a rerun has not shown it: ``page_run``)."""
+    """Whether this student's screen is not the teacher's: another page, or other settings."""
     broadcast = view.broadcast
-    if (broadcast.page, broadcast.query) != st.session_state.get(SHOWN):
+    if (broadcast.page, broadcast.query) != st.session_state.get(APPLIED):
         return True
     if broadcast.page != st.session_state.get(PAGE):
         return True
