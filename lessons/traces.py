@@ -30,6 +30,7 @@ CONTOUR_LEVELS = (0.25, 0.5, 0.75)
 CONTOUR_WIDTH = 1.5
 SVG_LIMIT = 2500  # particles per panel drawn as SVG (smooth playback); more go to WebGL (full redraws)
 CLOUD = "particles"  # the ``meta`` of every particle-cloud trace, whichever way it is drawn
+DENSITY = "exact density"  # how the name of every density-contour trace starts
 HEAD = 0.3  # arrowhead length as a fraction of the arrow
 NO_HOVER = {"hoverinfo": "skip"}
 
@@ -48,7 +49,7 @@ def density_line(image: np.ndarray, grid: np.ndarray) -> dict:
         "type": "scatter",
         **contour_points(image, grid),
         "mode": "lines",
-        "name": f"exact density: contours at {peaks} of its peak",
+        "name": f"{DENSITY}: contours at {peaks} of its peak",
         "line": {"color": COLOURS["reference"], "width": CONTOUR_WIDTH},
         "showlegend": False,
         **NO_HOVER,

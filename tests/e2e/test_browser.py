@@ -19,7 +19,7 @@ import pytest
 from helpers_browser import DIGEST, require_browser
 
 from harness.server import SETTLED, app_pages, page_constants
-from lessons import figures, registry
+from lessons import figures, registry, traces
 from lessons.settings import OPTIONS, format_value, parse_value
 
 require_browser()  # no Chromium or playwright: one skip line for the module (a failure under CI=true)
@@ -69,7 +69,7 @@ FRAME_POINTS = f"""() => {{
 # the drawn contour trace of the animated chart: how many lines its SVG path starts ("M"), and how
 # many NaN gaps its data has (each line is followed by one)
 CONTOUR_LINES = f"""() => {{
-    const g = {ANIMATED}; const i = g._fullData.findIndex(t => t.name.startsWith('exact density'));
+    const g = {ANIMATED}; const i = g._fullData.findIndex(t => t.name.startsWith('{traces.DENSITY}'));
     const path = [...g.querySelectorAll('.scatterlayer .trace')][i].querySelectorAll('path.js-line');
     const d = [...path].map(p => p.getAttribute('d')).join('');
     return {{moves: (d.match(/M/g) || []).length, gaps: Array.from(g._fullData[i].x).filter(Number.isNaN).length}};
