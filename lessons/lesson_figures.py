@@ -135,13 +135,13 @@ def learned_figure(run: score_learning.LearnedRun) -> dict:
     return figures.cloud_animation(panels, labels, extent=simulate.EXTENT, grid=simulate.GRID, height=460)
 
 
-def snapshot_row(run: score_learning.LearnedRun) -> dict:
-    """The final cloud of every training snapshot, side by side, with its KL to the data."""
-    clouds = [cloud for _, cloud, _ in run.snapshot_clouds]
-    titles = [f"after {step:,} steps: KL {kl:.2f} nats" for step, _, kl in run.snapshot_clouds]
+def snapshot_row(run: score_learning.LearnedRun, earlier: tuple[tuple[int, np.ndarray, float], ...]) -> dict:
+    """The final cloud after every training snapshot, side by side, with its KL to the data: the
+    ``earlier`` snapshots' clouds, then ``run``'s learned one."""
+    snapshots = (*earlier, (run.steps, run.learned[-1], run.learned_kl))
     return still_figures.cloud_row(
-        clouds,
-        titles,
+        [cloud for _, cloud, _ in snapshots],
+        [f"after {step:,} steps: KL {kl:.2f} nats" for step, _, kl in snapshots],
         figures.COLOURS["backward"],
         extent=simulate.EXTENT,
         grid=simulate.GRID,

@@ -181,47 +181,61 @@ def compare_fields(settings: Settings, trained: TrainedScore) -> FieldComparison
 @dataclass(frozen=True)
 class LearnedRun:
     """Backward runs from the same N(0, I) start: ``exact`` and ``learned`` (F, N, 2) at ``times`` (F,),
-    and the final cloud (N, 2) of every snapshot with its KL to the data (nats, the estimate's bias on
-    exact clouds of that size removed, MATH §10); ``margin`` is the sampling-noise band's half-width."""
+    ``learned`` with the network after ``steps`` training steps (its last snapshot); the final clouds'
+    KL to the data (nats, the estimate's bias on exact clouds of that size removed, MATH §10);
+    ``margin`` is the sampling-noise band's half-width."""
 
     times: np.ndarray
     exact: np.ndarray
     learned: np.ndarray
     density: np.ndarray
-    snapshot_clouds: tuple[tuple[int, np.ndarray, float], ...]
+    steps: int
     exact_kl: float
+    learned_kl: float
     margin: float
 
 
 def learned_run(settings: Settings, trained: TrainedScore) -> LearnedRun:
-    """Generate with the exact score and with each snapshot of s_θ (MATH §5 with s_θ in place of s)."""
-    data = dataset(settings)
-    start = torch.randn(settings.particles, 2, generator=torch.Generator().manual_seed(settings.seed))
-    frames = num_frames(2 * settings.particles)
-
-    def generate(score_fn: sde.TimeScoreFn) -> sde.Trajectory:
-        generator = torch.Generator().manual_seed(settings.seed + 1)  # the same noise for every score
-        return sde.backward(
-            score_fn,
-            start,
-            t_end=LEARNED_T_END,
-            num_steps=LEARNED_STEPS,
-            generator=generator,
-            num_frames=frames,
-        )
-
-    exact = generate(data.marginal_score)
-    runs = [(step, generate(trained.model(i))) for i, (step, _) in enumerate(trained.snapshots)]
+    """Generate with the exact score and with the last snapshot of s_θ (MATH §5 with s_θ in place of
+    s); the earlier snapshots are ``earlier_snapshots``, apart, so the main chart does not wait on them."""
+    exact = _generate(settings, dataset(settings).marginal_score)
+    learned = _generate(settings, trained.model())
     kl = _kl_to_data(settings)
     band = noise_bands.kl_band(settings, 0.0, noise_bands.kl_size(settings.particles))
     return LearnedRun(
         times=exact.times.numpy(),
         exact=exact.xs.numpy(),
-        learned=runs[-1][1].xs.numpy(),
+        learned=learned.xs.numpy(),
         density=marginal_densities(settings, exact.times.numpy()),
-        snapshot_clouds=tuple((step, run.final.numpy(), kl(run.final)) for step, run in runs),
+        steps=trained.snapshots[-1][0],
         exact_kl=kl(exact.final),
+        learned_kl=kl(learned.final),
         margin=band.upper - band.mean,
+    )
+
+
+def earlier_snapshots(settings: Settings, trained: TrainedScore) -> tuple[tuple[int, np.ndarray, float], ...]:
+    """(step, final cloud (N, 2), KL to the data) of every snapshot but the last, generated as
+    ``learned_run`` generates with the last one."""
+    kl = _kl_to_data(settings)
+    earlier = []
+    for index, (step, _) in enumerate(trained.snapshots[:-1]):
+        final = _generate(settings, trained.model(index)).final
+        earlier.append((step, final.numpy(), kl(final)))
+    return tuple(earlier)
+
+
+def _generate(settings: Settings, score_fn: sde.TimeScoreFn) -> sde.Trajectory:
+    """The backward run of lesson 6 with ``score_fn``: the same start and the same noise for every
+    score, so two runs differ only by their scores."""
+    start = torch.randn(settings.particles, 2, generator=torch.Generator().manual_seed(settings.seed))
+    return sde.backward(
+        score_fn,
+        start,
+        t_end=LEARNED_T_END,
+        num_steps=LEARNED_STEPS,
+        generator=torch.Generator().manual_seed(settings.seed + 1),
+        num_frames=num_frames(2 * settings.particles),
     )
 
 

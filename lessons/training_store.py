@@ -298,6 +298,14 @@ def learned(
     return engine_cache.on_a_core(lambda: score_learning.learned_run(settings, _trained))
 
 
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Generating with the earlier snapshots…")
+def earlier_snapshots(
+    settings: Settings, network: tuple, _trained: score_learning.TrainedScore
+) -> tuple[tuple[int, np.ndarray, float], ...]:
+    """Cached ``score_learning.earlier_snapshots`` of ``_trained``, named by ``network`` as in ``learned``."""
+    return engine_cache.on_a_core(lambda: score_learning.earlier_snapshots(settings, _trained))
+
+
 def compared_at(chosen: float, compared: float) -> str:
     """Where the fields are compared, in words: the chosen time t, or, below the network's t_min,
     that time and why."""
@@ -328,7 +336,7 @@ def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> 
     show(lesson_figures.learned_figure(run), "cloud")
     st.markdown(
         f"**KL to the data:** exact score `{run.exact_kl:.3f}` nats, learned score "
-        f"`{run.snapshot_clouds[-1][2]:.3f}` nats; exact clouds of this size read within ±`{run.margin:.3f}`."
+        f"`{run.learned_kl:.3f}` nats; exact clouds of this size read within ±`{run.margin:.3f}`."
     )
     st.caption(
         "Both generate with the same start and the same noise, through the same "
@@ -337,4 +345,6 @@ def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> 
         "on top. KL is measured from the data's exact density, minus what an exact cloud of this size "
         "reads (MATH §10)."
     )
-    show(lesson_figures.snapshot_row(run), "snapshots")
+    earlier = engine_cache.guarded(lambda chosen: earlier_snapshots(chosen, network, trained), settings)
+    if earlier is not None:
+        show(lesson_figures.snapshot_row(run, earlier), "snapshots")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from helpers_apptest import chart_specs
@@ -106,3 +108,28 @@ def test_the_loss_chart_draws_its_running_mean_and_the_floor_even_after_fifty_st
     assert np.isfinite(decode(mean["y"]).astype(float)).sum() > 1, "a mean of one point draws no line"
     assert spec["layout"]["shapes"][0]["y0"] == 0.84
     assert "σ" not in spec["layout"]["yaxis"]["title"]["text"], "plotly.js shows raw maths as text"
+
+
+def test_the_main_chart_generates_with_the_last_snapshot_only(monkeypatch):
+    trained = score_learning.train_score(Settings(dataset="two_modes", train_steps=40, seed=1))
+    used = []
+    real_model = score_learning.TrainedScore.model
+    monkeypatch.setattr(
+        score_learning.TrainedScore,
+        "model",
+        lambda self, index=-1: used.append(index) or real_model(self, index),
+    )
+    run = score_learning.learned_run(Settings(dataset="two_modes", particles=100, seed=3), trained)
+    assert used == [-1] and run.steps == 40
+
+
+def test_the_snapshot_row_ends_with_the_main_charts_learned_cloud_and_its_kl():
+    settings = Settings(dataset="two_modes", particles=100, seed=3)
+    trained = score_learning.train_score(Settings(dataset="two_modes", train_steps=40, seed=1))
+    run = score_learning.learned_run(settings, trained)
+    earlier = score_learning.earlier_snapshots(settings, trained)
+    assert [step for step, _, _ in earlier] == [2, 10]
+    last = score_learning.earlier_snapshots(
+        settings, replace(trained, snapshots=(*trained.snapshots, trained.snapshots[-1]))
+    )[-1]
+    assert last[0] == 40 and np.array_equal(last[1], run.learned[-1]) and last[2] == run.learned_kl
