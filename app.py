@@ -37,6 +37,7 @@ def main() -> None:
     navigation = st.navigation(sections)
     classroom.class_mode(navigation.url_path or "home")
     navigation.run()
+    classroom.page_drawn()
 
 
 if __name__ == "__main__":

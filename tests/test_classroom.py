@@ -12,7 +12,7 @@ from streamlit.testing.v1.element_tree import Block
 from test_pages import open_page
 
 from lessons import questions, registry
-from lessons.classroom import backend
+from lessons.classroom import backend, sidebar
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -212,3 +212,21 @@ def test_the_lesson_view_keeps_its_place_for_visitors_teachers_and_students():
     places["exploring student"] = lesson_view_path(student)
     assert places["visitor"] is not None
     assert set(places.values()) == {places["visitor"]}, places
+
+
+def test_a_students_address_lacking_what_their_page_wrote_past_the_grace_means_the_run_was_lost():
+    written = {"step_size": "0.1", "particles": "200"}
+    stale = {"step_size": "0.05", "particles": "200", "class": "K7P3QX"}
+    late = sidebar.ADDRESS_GRACE_S + 0.5
+    assert sidebar.address_lost(written, stale, late)
+    assert not sidebar.address_lost(written, stale, sidebar.ADDRESS_GRACE_S - 0.5)  # polls sent mid-run
+    assert not sidebar.address_lost(written, {**stale, "step_size": "0.1"}, late)
+
+
+def test_only_a_students_page_records_when_it_last_drew():
+    teacher, code = start_class()
+    student = poll(app(**{"class": code}))
+    before = time.time()
+    poll(student)
+    assert before <= student.session_state[sidebar.DRAWN_AT] <= time.time()
+    assert sidebar.DRAWN_AT not in teacher.session_state

@@ -1,5 +1,5 @@
 """Class mode: rooms a teacher drives and students follow, with prediction questions."""
 
-from lessons.classroom.sidebar import class_mode, send_settings
+from lessons.classroom.sidebar import class_mode, page_drawn, send_settings
 
-__all__ = ["class_mode", "send_settings"]
+__all__ = ["class_mode", "page_drawn", "send_settings"]

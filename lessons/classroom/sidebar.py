@@ -24,9 +24,13 @@ from lessons.questions import Question
 from lessons.settings import parse_query
 
 POLL_SECONDS = 0.5
+# How long after a page run a student's address may still lack what it wrote: polls sent while it ran
+# carry the address from before it. Past this, the run's messages were lost (see ``address_lost``).
+ADDRESS_GRACE_S = 3.0
 CODE, KEY, MEMBER, FOLLOW = "_class_code", "_class_key", "_class_member", "_class_follow"
 PAGE, QUESTION, REVEALED, APPLIED = "_class_page", "_class_question", "_class_revealed", "_class_applied"
 NOTE, SEEN_REVEAL, FULL_RUN = "_class_note", "_class_seen_reveal", "_class_full_run"
+DRAWN_AT = "_class_drawn_at"
 LOCKED_CONTROLS_CSS = """<style>
 .st-key-lesson_view [data-testid="stColumn"]:first-child { pointer-events: none; opacity: 0.55; }
 </style>"""
@@ -52,6 +56,12 @@ def class_mode(page_name: str) -> None:
         elif _is_student():
             st.session_state[FULL_RUN] = True  # _follow has just applied the room: no need to check it
             _student_live()
+
+
+def page_drawn() -> None:
+    """Call after the page has run to its end: when a student's page last drew (``address_lost``)."""
+    if _is_student():
+        st.session_state[DRAWN_AT] = time.time()
 
 
 def _in_class() -> bool:
@@ -350,7 +360,22 @@ def _out_of_step(view: RoomView) -> bool:
     if page is None or not page.is_lesson:
         return False
     shown, wanted = st.session_state.get("_url_written", {}), dict(broadcast.query)
-    return any(shown.get(name) != wanted.get(name) for name in page.controls)
+    if any(shown.get(name) != wanted.get(name) for name in page.controls):
+        return True
+    drawn_at = st.session_state.get(DRAWN_AT)
+    return drawn_at is not None and address_lost(shown, st.query_params.to_dict(), time.time() - drawn_at)
+
+
+def address_lost(written: dict[str, str], address: dict[str, str], since_drawn: float) -> bool:
+    """Whether the page run that wrote ``written`` never reached the student's browser: its address
+    (sent with every poll) still lacks it ``since_drawn`` seconds after the run, past ADDRESS_GRACE_S.
+
+    Streamlit can drop a finished run's messages when the next run starts before they were sent (a
+    loaded server, polls queued behind the run): the server holds the new settings, the browser
+    shows the old ones, and only the address tells.
+    """
+    lagging = any(address.get(name) != value for name, value in written.items())
+    return lagging and since_drawn > ADDRESS_GRACE_S
 
 
 def _revealed_now(view: RoomView) -> bool:
