@@ -4,6 +4,8 @@ look of their own (the pattern of lessons/presenter.py's sidebar closer)."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 _FIND_CHART = "[...document.querySelectorAll('.lab-chart')].find((g) => g._fullLayout?.sliders?.length)"
@@ -32,7 +34,7 @@ _FOLLOWER = st.components.v2.component(
   let tries = 0;
   const apply = () => {{
     const chart = {_FIND_CHART};
-    if (!chart || !window.Plotly) {{ if (tries++ < 20) setTimeout(apply, 250); return; }}
+    if (!chart || !window.Plotly) {{ if (tries++ < 2) setTimeout(apply, 250); return; }}
     const slider = chart._fullLayout.sliders[0];
     const step = slider.steps?.[data.frame];
     if (step && slider.active !== data.frame) window.Plotly.animate(chart, ...step.args).catch(() => {{}});
@@ -49,9 +51,11 @@ def reported_frame(key: str) -> int | None:
     return frame if isinstance(frame, int) and not isinstance(frame, bool) else None
 
 
-def follow_frame(frame: int | None, seq: int, key: str) -> None:
-    """Move this page's animated chart to ``frame`` (``seq`` makes a newer room state apply again)."""
-    _FOLLOWER(data={"frame": frame, "seq": seq}, key=key)
+def follow_frame(frame: int | None, key: str) -> None:
+    """Move this page's animated chart to ``frame``. Called at every poll with the poll's time in its
+    data, so the browser applies it again each time: a chart drawn again since (its slider back at
+    the start) or a poll's message lost on a loaded server is put right at the next poll."""
+    _FOLLOWER(data={"frame": frame, "poll": time.time()}, key=key)
 
 
 def _ignore() -> None:

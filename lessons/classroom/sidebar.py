@@ -339,7 +339,7 @@ def _student_live() -> None:
         st.rerun(scope="app")
     _student_status()
     if _following():
-        frames.follow_frame(view.broadcast.frame, view.seq, "_class_frame_follow")
+        frames.follow_frame(view.broadcast.frame, "_class_frame_follow")
     question = questions.BY_ID.get(view.broadcast.question)
     if question is not None:
         _student_question(question, view)
