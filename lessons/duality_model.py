@@ -92,18 +92,20 @@ def duality_run(settings: Settings) -> DualityRun:
         generator=generator,
         num_frames=frames,
     )
-    starts = (forward.final, torch.randn(settings.particles, 2, generator=generator))
-    returned, from_noise = (backward_trajectory(data, start, settings, frames, generator) for start in starts)
-    failed = returned.divergence or from_noise.divergence
+    starts = torch.cat([forward.final, torch.randn(settings.particles, 2, generator=generator)])  # (2N, 2)
+    both = backward_trajectory(data, starts, settings, frames, generator)  # one run: one score call a step
     times = forward.times.numpy()
-    if failed:
+    if both.divergence:
         empty = forward.xs.numpy()[:0]
-        return DualityRun(times, forward.xs.numpy(), empty, empty, density_image(data), failed.message)
+        return DualityRun(
+            times, forward.xs.numpy(), empty, empty, density_image(data), both.divergence.message
+        )
+    returned, from_noise = both.xs.flip(0).split(settings.particles, dim=1)  # frames at increasing t
     return DualityRun(
         times=times,
         forward=forward.xs.numpy(),
-        backward=returned.xs.flip(0).numpy(),  # frames at increasing t, like the forward run
-        from_noise=from_noise.xs.flip(0).numpy(),
+        backward=returned.numpy(),
+        from_noise=from_noise.numpy(),
         density=marginal_densities(settings, times),
         divergence=None,
     )
