@@ -340,10 +340,11 @@ def learning_views(settings: Settings, trained: score_learning.TrainedScore) -> 
     )
     st.caption(
         "Both generate with the same start and the same noise, through the same "
-        f"{score_learning.LEARNED_STEPS} Euler–Maruyama steps, so "
-        "the exact score's reading is that of the steps themselves; the learned score adds its own error "
-        "on top. KL is measured from the data's exact density, minus what an exact cloud of this size "
-        "reads (MATH §10)."
+        f"{score_learning.LEARNED_STEPS - 1} Euler–Maruyama steps and a last denoising step, on a time grid "
+        "whose steps shorten near t = 0 (lesson 7 compares grids). With the exact score these steps read "
+        "as exact clouds on every preset but the single point, so what the learned score reads beyond "
+        "that is the network's own error. KL is measured from the data's exact density, minus what an "
+        "exact cloud of this size reads (MATH §10)."
     )
     earlier = engine_cache.guarded(lambda chosen: earlier_snapshots(chosen, network, trained), settings)
     if earlier is not None:

@@ -9,8 +9,9 @@ import torch
 from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, open_page
 
+from core import time_grids
 from lessons import score_learning, training_store
-from lessons.settings import Settings
+from lessons.settings import DATASET_LABELS, Settings
 
 TINY = {"train_steps": "50", "particles": "200", "seed": "7"}
 
@@ -133,3 +134,31 @@ def test_the_snapshot_row_ends_with_the_main_charts_learned_cloud_and_its_kl():
         settings, replace(trained, snapshots=(*trained.snapshots, trained.snapshots[-1]))
     )[-1]
     assert last[0] == 40 and np.array_equal(last[1], run.learned[-1]) and last[2] == run.learned_kl
+
+
+def _exact_score_kl(settings: Settings) -> tuple[float, float]:
+    """(KL of lesson 6's exact-score cloud to the data, the band's half-width) at ``settings``."""
+    run = score_learning._generate(settings, score_learning.dataset(settings).marginal_score)
+    kl = score_learning._kl_to_data(settings)(run.final)
+    band = score_learning.noise_bands.kl_band(settings, 0.0, settings.particles)
+    return kl, band.upper - band.mean
+
+
+def test_with_the_exact_score_the_generated_clouds_read_as_exact_ones_on_every_preset_but_the_point():
+    presets = [name for name in DATASET_LABELS if name not in ("custom", "single_point")]
+    outside = []
+    for name in presets:
+        for seed in range(8):
+            kl, margin = _exact_score_kl(Settings(dataset=name, particles=500, seed=seed))
+            if abs(kl) > margin:
+                outside.append((name, seed, round(kl, 3)))
+    assert len(outside) <= 1, outside  # of 56 runs; an exact cloud falls outside with probability 0.5 %
+
+
+def test_the_readout_sees_the_steps_error_of_the_single_point_and_of_even_steps(monkeypatch):
+    point = [_exact_score_kl(Settings(dataset="single_point", particles=500, seed=seed)) for seed in range(8)]
+    assert all(kl > margin for kl, margin in point), point
+    monkeypatch.setattr(score_learning, "LEARNED_GRID", time_grids.TimeGrid())
+    monkeypatch.setattr(score_learning, "LEARNED_STEPS", 200)
+    even = [_exact_score_kl(Settings(dataset="two_moons", particles=500, seed=seed)) for seed in range(8)]
+    assert all(kl > 5 * margin for kl, margin in even), even
