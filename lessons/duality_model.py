@@ -131,11 +131,13 @@ def measure(run: DualityRun, settings: Settings) -> DualityReadouts:
 
 
 def aligned_frames(steps: int, wanted: int) -> int:
-    """The most frames, at most a quarter above ``wanted``, that divide the S steps evenly: the forward
-    run keeps steps k S / F and the backward run steps S − k S / F, at the same times t = k T / F, with
-    no rounding between them (S = 125 steps and 20 wanted: 25 frames, not 5)."""
-    limit = min(steps, wanted + wanted // 4)
-    return max(count for count in range(1, limit + 1) if steps % count == 0)
+    """A number of frames F that divides the S steps evenly, so that the forward run keeps steps k S / F
+    and the backward run steps S − k S / F, at the same times t = k T / F, with no rounding between
+    them: the F nearest ``wanted`` within a quarter of it (S = 200 and 40 wanted: 40, not 50), else the
+    most at most a quarter above it (S = 125 and 20 wanted: 25, not 5)."""
+    divisors = [count for count in range(1, min(steps, wanted + wanted // 4) + 1) if steps % count == 0]
+    near = [count for count in divisors if count >= wanted - wanted // 4]
+    return min(near, key=lambda count: (abs(count - wanted), count)) if near else max(divisors)
 
 
 def kl_frames(count: int) -> np.ndarray:

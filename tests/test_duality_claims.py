@@ -133,7 +133,8 @@ def test_backward_frames_sit_on_the_forward_frame_times_for_every_allowed_t_and_
             if steps > MAX_STEPS:
                 continue
             frames = duality_model.aligned_frames(steps, num_frames(1000))
-            assert steps % frames == 0 and frames >= min(steps, 25), (t_end, h, frames)
+            assert steps % frames == 0 and min(steps, 25) <= frames <= 50, (t_end, h, frames)
+    assert duality_model.aligned_frames(200, num_frames(1000)) == 40  # the defaults: as many as wanted
     settings = replace(PAGE.defaults, particles=100, t_end=0.25, step_size=0.002)  # 125 steps
     run = duality_model.duality_run(settings)
     assert len(run.times) == 26 and len(run.backward) == 26
