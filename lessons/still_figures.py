@@ -32,28 +32,16 @@ def line_chart(
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
         "legend": {"orientation": "h", "y": 1.15},
     }
-    if reference is not None:  # a dashed level across the plot, labelled at its right end
-        label, level = reference
-        across = {"xref": "x domain", "yref": "y"}
-        line = {"dash": "dash", "color": COLOURS["reference"]}
-        layout["shapes"] = [
-            {"type": "line", **across, "x0": 0, "x1": 1, "y0": level, "y1": level, "line": line}
-        ]
-        layout["annotations"] = [
-            {
-                "text": label,
-                **across,
-                "x": 1,
-                "y": level,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-            }
-        ]
     lines = [
         {"type": "scatter", "x": x, "y": values, "name": name, "mode": "lines", "line": {"color": colour}}
         for name, (values, colour) in series.items()
     ]
+    if reference is not None:  # a dashed level across the plot, named in the legend (no label on the lines)
+        label, level = reference
+        ends = np.array([x[0], x[-1]])
+        dashed = {"dash": "dash", "color": COLOURS["reference"]}
+        level_line = {"type": "scatter", "x": ends, "y": np.full(2, level), "mode": "lines", "line": dashed}
+        lines.append({**level_line, "name": label})
     return {"data": lines, "layout": layout}
 
 

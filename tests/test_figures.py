@@ -152,28 +152,28 @@ def test_traced_paths_follow_the_first_particles_and_are_broken_by_nan():
     assert np.isnan(x.reshape(TRACED, 6)[:, 5]).all()
 
 
-def test_line_chart_draws_each_series_and_a_dashed_reference_level():
+def test_line_chart_draws_each_series_and_a_dashed_reference_level_named_in_the_legend():
     x = np.linspace(0.0, 4.0, 41)
     series = {"cloud vs exact": (np.exp(-x), "#0072B2"), "other": (np.ones_like(x), "#D55E00")}
     spec = figure_spec(
         still_figures.line_chart(x, series, x_title="t", y_title="SW", reference=("two exact samples", 0.07))
     )
-    assert [trace["name"] for trace in spec["data"]] == list(series)
-    for trace, (values, colour) in zip(spec["data"], series.values(), strict=True):
+    *lines, level = spec["data"]
+    assert [trace["name"] for trace in lines] == list(series)
+    for trace, (values, colour) in zip(lines, series.values(), strict=True):
         np.testing.assert_allclose(decode(trace["x"]), x)
         np.testing.assert_allclose(decode(trace["y"]), values)
         assert trace["line"]["color"] == colour
-    (shape,) = spec["layout"]["shapes"]
-    assert shape["line"]["dash"] == "dash"
-    assert shape["y0"] == shape["y1"] == 0.07
-    assert [annotation["text"] for annotation in spec["layout"]["annotations"]] == ["two exact samples"]
+    assert level["name"] == "two exact samples" and level["line"]["dash"] == "dash"
+    np.testing.assert_allclose(decode(level["x"]), [0.0, 4.0])  # across the whole plot
+    np.testing.assert_allclose(decode(level["y"]), [0.07, 0.07])
+    assert not spec["layout"].get("annotations"), "a label on the plot crosses the lines near the level"
 
 
 def test_line_chart_without_a_reference_has_no_level():
     x = np.arange(5.0)
     spec = figure_spec(still_figures.line_chart(x, {"a": (x, "#0072B2")}, x_title="k", y_title="d"))
-    assert len(spec["data"]) == 1
-    assert not spec["layout"].get("shapes")
+    assert [trace["name"] for trace in spec["data"]] == ["a"]
 
 
 @pytest.mark.parametrize("names", [["forward"], ["forward", "backward", "langevin"]])
