@@ -205,8 +205,9 @@ def _start(settings: Settings) -> _Training | None:
             for steps in OPTIONS["train_steps"].values
             if training_cost(replace(settings, train_steps=steps)) <= TRAIN_BUDGET_S
         )
+        cost_words = work_budget.seconds_in_words(cost)
         _add_note(
-            f"Training for {settings.train_steps:,} steps would take about {cost:.0f} s of the server's "
+            f"Training for {settings.train_steps:,} steps would take about {cost_words} of the server's "
             f"processor, more than the {TRAIN_BUDGET_S:.0f} s one student may ask of a shared server: "
             f"choose {affordable:,} steps or fewer."
         )

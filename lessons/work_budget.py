@@ -11,6 +11,7 @@ thread, as the app runs (``bench/load.py calibrate``; bench/RESULTS.md, "load" s
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, replace
 
 from core.samplers import SAMPLERS
@@ -111,6 +112,12 @@ def readout_seconds(page_name: str, settings: Settings) -> float:
     return noise_bands.kl_size(settings.particles) * (c + d * components) * 1e-9
 
 
+def seconds_in_words(seconds: float) -> str:
+    """A cost in words, rounded up: "3.1 s" for 3.04 s below 10 s (so a cost just over a 3 s budget never
+    reads as the budget), else "15 s" for 14.2 s."""
+    return f"{math.ceil(seconds * 10) / 10:.1f} s" if seconds < 10 else f"{math.ceil(seconds):.0f} s"
+
+
 def refusal(page_name: str, settings: Settings) -> str | None:
     """None when the page's run fits the budget; else a sentence saying what was refused and why,
     with the nearest choices that fit."""
@@ -119,8 +126,8 @@ def refusal(page_name: str, settings: Settings) -> str | None:
         return None
     asked = f"{cost.particles:,} particles × {cost.steps:,} steps on {_data_words(settings, cost.components)}"
     return (
-        f"{asked} would take about {cost.seconds:.0f} s of the server's processor; this page runs at most "
-        f"about {BUDGET_S:.0f} s for one student: {_advice(page_name, settings)}."
+        f"{asked} would take about {seconds_in_words(cost.seconds)} of the server's processor; this page runs "
+        f"at most about {BUDGET_S:.0f} s for one student: {_advice(page_name, settings)}."
     )
 
 
@@ -190,6 +197,6 @@ def generation_refusal(settings: Settings, networks: int) -> str | None:
     advice = f"use {max(fitting):,} particles or fewer" if fitting else "choose a preset with fewer particles"
     return (
         f"Generating {settings.particles:,} particles with the exact score and {networks} networks would "
-        f"take about {cost:.0f} s of the server's processor; this page runs at most about {BUDGET_S:.0f} s "
+        f"take about {seconds_in_words(cost)} of the server's processor; this page runs at most about {BUDGET_S:.0f} s "
         f"for one student: {advice}."
     )

@@ -118,3 +118,14 @@ def test_a_mala_run_is_costed_as_mala_factor_ula_runs():
     mala = replace(ula, langevin_step="mala")
     ratio = work_budget.simulation_seconds("langevin", mala) / work_budget.simulation_seconds("langevin", ula)
     assert ratio == pytest.approx(work_budget.MALA_FACTOR)
+
+
+def test_a_refused_cost_never_reads_as_the_limit_it_exceeds():
+    just_over = replace(registry.page("learning").defaults, particles=10000)
+    cost = work_budget.generation_seconds(just_over, 3)
+    assert work_budget.BUDGET_S < cost < work_budget.BUDGET_S + 0.5, cost  # the case that read "about 3 s"
+    said = work_budget.generation_refusal(just_over, 3)
+    stated = float(said.split("would take about ")[1].split(" s ")[0])
+    limit = float(said.split("runs at most about ")[1].split(" s ")[0])
+    assert stated > limit, said
+    assert work_budget.seconds_in_words(14.2) == "15 s" and work_budget.seconds_in_words(3.04) == "3.1 s"
