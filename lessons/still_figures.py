@@ -32,17 +32,16 @@ def line_chart(
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
         "legend": {"orientation": "h", "y": 1.15},
     }
-    lines = [
-        {"type": "scatter", "x": x, "y": values, "name": name, "mode": "lines", "line": {"color": colour}}
-        for name, (values, colour) in series.items()
-    ]
+    lines = [_line(x, values, name, {"color": colour}) for name, (values, colour) in series.items()]
     if reference is not None:  # a dashed level across the plot, named in the legend (no label on the lines)
         label, level = reference
-        ends = np.array([x[0], x[-1]])
         dashed = {"dash": "dash", "color": COLOURS["reference"]}
-        level_line = {"type": "scatter", "x": ends, "y": np.full(2, level), "mode": "lines", "line": dashed}
-        lines.append({**level_line, "name": label})
+        lines.append(_line(np.array([x[0], x[-1]]), np.full(2, level), label, dashed))
     return {"data": lines, "layout": layout}
+
+
+def _line(x: np.ndarray, y: np.ndarray, name: str, style: dict) -> dict:
+    return {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines", "line": style}
 
 
 def drift_arrows(

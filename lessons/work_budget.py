@@ -125,9 +125,14 @@ def refusal(page_name: str, settings: Settings) -> str | None:
     if cost.affordable:
         return None
     asked = f"{cost.particles:,} particles × {cost.steps:,} steps on {_data_words(settings, cost.components)}"
+    return _over_budget(asked, cost.seconds, _advice(page_name, settings))
+
+
+def _over_budget(asked: str, seconds: float, advice: str) -> str:
+    """The refusal of ``asked`` (what would run, in words), which costs ``seconds``, with ``advice``."""
     return (
-        f"{asked} would take about {seconds_in_words(cost.seconds)} of the server's processor; this page runs "
-        f"at most about {BUDGET_S:.0f} s for one student: {_advice(page_name, settings)}."
+        f"{asked} would take about {seconds_in_words(seconds)} of the server's processor; this page runs "
+        f"at most about {BUDGET_S:.0f} s for one student: {advice}."
     )
 
 
@@ -195,8 +200,5 @@ def generation_refusal(settings: Settings, networks: int) -> str | None:
         if generation_seconds(replace(settings, particles=value), networks) <= BUDGET_S
     ]
     advice = f"use {max(fitting):,} particles or fewer" if fitting else "choose a preset with fewer particles"
-    return (
-        f"Generating {settings.particles:,} particles with the exact score and {networks} networks would "
-        f"take about {seconds_in_words(cost)} of the server's processor; this page runs at most about {BUDGET_S:.0f} s "
-        f"for one student: {advice}."
-    )
+    asked = f"Generating {settings.particles:,} particles with the exact score and {networks} networks"
+    return _over_budget(asked, cost, advice)

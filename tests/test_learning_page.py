@@ -10,7 +10,7 @@ from helpers_apptest import chart_specs
 from test_pages import assert_no_exception, open_page
 
 from core import time_grids
-from lessons import score_learning, training_store
+from lessons import noise_bands, score_learning, training_store
 from lessons.settings import DATASET_LABELS, Settings
 
 TINY = {"train_steps": "50", "particles": "200", "seed": "7"}
@@ -141,7 +141,7 @@ def _exact_score_kl(settings: Settings) -> tuple[float, float]:
     """(KL of lesson 6's exact-score cloud to the data, the band's half-width) at ``settings``."""
     run = score_learning._generate(settings, score_learning.dataset(settings).marginal_score)
     kl = score_learning._kl_to_data(settings)(run.final)
-    band = score_learning.noise_bands.kl_band(settings, 0.0, settings.particles)
+    band = noise_bands.kl_band(settings, 0.0, settings.particles)
     return kl, band.upper - band.mean
 
 
